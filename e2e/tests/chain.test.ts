@@ -1,0 +1,85 @@
+// The foundation: a dev chain that produces blocks, describes itself, and moves VRTY.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+
+import { startDevNode, waitForBlock, type DevNode } from './support/devnode.ts';
+import { submit } from './support/tx.ts';
+
+const UNIT = 10n ** 12n;
+
+describe('verity-node --dev', () => {
+  let node: DevNode;
+
+  before(async () => {
+    await cryptoWaitReady();
+    node = await startDevNode();
+  });
+
+  after(async () => {
+    await node?.stop();
+  });
+
+  it('produces blocks on its own', async () => {
+    const start = (await node.api.rpc.chain.getHeader()).number.toNumber();
+    const reached = await waitForBlock(node.api, start + 2);
+    assert.ok(reached >= start + 2);
+  });
+
+  it('reports the Verity runtime, the VRTY token and modern metadata', async () => {
+    const { api } = node;
+    assert.equal(api.runtimeVersion.specName.toString(), 'verity');
+    assert.ok(api.runtimeVersion.specVersion.toNumber() >= 1);
+
+    const properties = await api.rpc.system.properties();
+    assert.equal(properties.tokenSymbol.unwrap()[0].toString(), 'VRTY');
+    assert.equal(properties.tokenDecimals.unwrap()[0].toNumber(), 12);
+    assert.equal(api.registry.chainDecimals[0], 12);
+
+    // Polkadot.js decodes the newest metadata version the runtime offers that it reads.
+    assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
+    const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
+    for (const pallet of ['System', 'ParachainSystem', 'Balances', 'TransactionPayment', 'Aura', 'Utility', 'Proxy', 'Multisig', 'PolkadotXcm', 'MessageQueue']) {
+      assert.ok(pallets.includes(pallet), `pallet ${pallet} missing from metadata`);
+    }
+    assert.equal((await api.rpc.system.chain()).toString(), 'Verity Development');
+  });
+
+  it('transfers VRTY from Alice to a fresh account', async () => {
+    const { api } = node;
+    const keyring = new Keyring({ type: 'sr25519' });
+    const alice = keyring.addFromUri('//Alice');
+    const fresh = keyring.addFromUri(mnemonicGenerate());
+    const amount = 25n * UNIT;
+
+    const aliceBefore = (await api.query.system.account(alice.address)).data.free.toBigInt();
+    const freshBefore = (await api.query.system.account(fresh.address)).data.free.toBigInt();
+    assert.equal(freshBefore, 0n);
+
+    const { blockHash, events } = await submit(
+      api,
+      api.tx.balances.transferKeepAlive(fresh.address, amount),
+      alice,
+    );
+
+    const transfer = events.find(({ event }) => api.events.balances.Transfer.is(event));
+    assert.ok(transfer, 'no Balances.Transfer event');
+    const [from, to, value] = transfer.event.data;
+    assert.equal(from.toString(), alice.address);
+    assert.equal(to.toString(), fresh.address);
+    assert.equal(BigInt(value.toString()), amount);
+
+    const feeEvent = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
+    assert.ok(feeEvent, 'no TransactionPayment.TransactionFeePaid event');
+    const fee = BigInt(feeEvent.event.data[1].toString());
+    assert.ok(fee > 0n);
+
+    const at = await api.at(blockHash);
+    const aliceAfter = (await at.query.system.account(alice.address)).data.free.toBigInt();
+    const freshAfter = (await at.query.system.account(fresh.address)).data.free.toBigInt();
+    assert.equal(freshAfter, amount);
+    assert.equal(aliceAfter, aliceBefore - amount - fee);
+  });
+});

@@ -1,0 +1,145 @@
+// Starts a real `verity-node --dev` on free ports and connects @polkadot/api to it.
+//
+// Each test file starts its own node, so suites never share chain state. The binary is
+// `$VERITY_NODE`, else `$CARGO_TARGET_DIR/release/verity-node`, else the default
+// target dir of the repository.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+export interface DevNode {
+  api: ApiPromise;
+  rpcPort: number;
+  /** Stops the node and removes its database. */
+  stop(): Promise<void>;
+}
+
+function nodeBinary(): string {
+  const candidates = [
+    process.env.VERITY_NODE,
+    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'release', 'verity-node'),
+    fileURLToPath(new URL('../../../target/release/verity-node', import.meta.url)),
+  ].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(
+      `verity-node not found (looked in ${candidates.join(', ')}); build it with ` +
+        '`cargo build --release -p verity-node` or set VERITY_NODE',
+    );
+  }
+  return found;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolvePort(address.port);
+        else reject(new Error('no port assigned'));
+      });
+    });
+  });
+}
+
+async function connect(rpcPort: number, child: ChildProcess, log: () => string): Promise<ApiPromise> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`verity-node exited with ${child.exitCode}:\n${log()}`);
+    }
+    const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, false);
+    try {
+      await provider.connectWithRetry();
+      return await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+    } catch {
+      await provider.disconnect().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`verity-node did not answer RPC within 120 s:\n${log()}`);
+}
+
+/** Starts `verity-node --dev` with a block every `blockTimeMs` milliseconds. */
+export async function startDevNode(blockTimeMs = 500): Promise<DevNode> {
+  const rpcPort = await freePort();
+  const p2pPort = await freePort();
+  const basePath = mkdtempSync(join(tmpdir(), 'verity-e2e-'));
+  const child = spawn(
+    nodeBinary(),
+    [
+      '--dev',
+      `--dev-block-time=${blockTimeMs}`,
+      `--base-path=${basePath}`,
+      `--rpc-port=${rpcPort}`,
+      `--port=${p2pPort}`,
+      '--no-prometheus',
+      '--no-telemetry',
+      '--no-mdns',
+      '--no-hardware-benchmarks',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // Keep the tail of the node's output to explain a failure.
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+
+  const stopChild = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(basePath, { recursive: true, force: true });
+  };
+
+  try {
+    const api = await connect(rpcPort, child, () => output);
+    return {
+      api,
+      rpcPort,
+      async stop() {
+        await api.disconnect();
+        await stopChild();
+      },
+    };
+  } catch (error) {
+    await stopChild();
+    throw error;
+  }
+}
+
+/** Resolves once the chain's best block is at least `height`. */
+export async function waitForBlock(api: ApiPromise, height: number, timeoutMs = 60_000): Promise<number> {
+  return new Promise((resolveHeight, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no block #${height} within ${timeoutMs} ms`)), timeoutMs);
+    let unsubscribe: (() => void) | undefined;
+    api.rpc.chain
+      .subscribeNewHeads((header) => {
+        const number = header.number.toNumber();
+        if (number >= height) {
+          clearTimeout(timer);
+          unsubscribe?.();
+          resolveHeight(number);
+        }
+      })
+      .then((u) => {
+        unsubscribe = u;
+      })
+      .catch(reject);
+  });
+}

@@ -1,0 +1,60 @@
+//! Verity's built-in chain specs, built from the runtime's WASM blob and genesis presets.
+
+use polkadot_omni_node_lib::chain_spec::{
+	ChainSpec, DiskChainSpecLoader, Extensions, GenericChainSpec, LoadSpec,
+};
+use sc_service::ChainType;
+use verity_runtime::genesis_config_presets::{
+	DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET, PARACHAIN_ID,
+};
+
+/// Loads `dev` and `local` from the runtime, anything else from a JSON file on disk.
+pub struct VerityChainSpecLoader;
+
+impl LoadSpec for VerityChainSpecLoader {
+	fn load_spec(&self, id: &str) -> Result<Box<dyn ChainSpec>, String> {
+		match id {
+			"" | "dev" | "development" => Ok(Box::new(development()?)),
+			"local" | "local_testnet" => Ok(Box::new(local_testnet()?)),
+			path => DiskChainSpecLoader.load_spec(path),
+		}
+	}
+}
+
+fn properties() -> sc_service::Properties {
+	let mut properties = sc_service::Properties::new();
+	properties.insert("tokenSymbol".into(), verity_primitives::TOKEN_SYMBOL.into());
+	properties.insert("tokenDecimals".into(), verity_primitives::TOKEN_DECIMALS.into());
+	properties.insert("ss58Format".into(), 42.into());
+	properties
+}
+
+fn wasm_binary() -> Result<&'static [u8], String> {
+	verity_runtime::WASM_BINARY.ok_or_else(|| {
+		"verity-node was built without the runtime's WASM blob (SKIP_WASM_BUILD was set); \
+		 rebuild it without SKIP_WASM_BUILD"
+			.to_string()
+	})
+}
+
+/// A single-collator chain for `--dev`; the node seals blocks itself, no relay chain needed.
+fn development() -> Result<GenericChainSpec, String> {
+	Ok(GenericChainSpec::builder(wasm_binary()?, Extensions::new("rococo-local".into(), PARACHAIN_ID))
+		.with_name("Verity Development")
+		.with_id("verity_dev")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_preset_name(DEV_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// A two-collator parachain (Alice, Bob) of a local relay chain, as zombienet runs it.
+fn local_testnet() -> Result<GenericChainSpec, String> {
+	Ok(GenericChainSpec::builder(wasm_binary()?, Extensions::new("rococo-local".into(), PARACHAIN_ID))
+		.with_name("Verity Local Testnet")
+		.with_id("verity_local")
+		.with_chain_type(ChainType::Local)
+		.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}

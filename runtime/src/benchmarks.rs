@@ -1,0 +1,60 @@
+//! The pallets whose calls `verity-node benchmark pallet` can measure on this runtime.
+
+use alloc::{string::String, vec::Vec};
+use frame_benchmarking::{BenchmarkBatch, BenchmarkConfig, BenchmarkError, BenchmarkList};
+use frame_support::traits::{StorageInfo, StorageInfoTrait, WhitelistedStorageKeys};
+use frame_system_benchmarking::Pallet as SystemBench;
+
+use crate::{AllPalletsWithSystem, ParachainSystem, Runtime, System};
+
+frame_benchmarking::define_benchmarks!(
+	[frame_system, SystemBench::<Runtime>]
+	[cumulus_pallet_parachain_system, ParachainSystem]
+	[cumulus_pallet_weight_reclaim, WeightReclaim]
+	[pallet_timestamp, Timestamp]
+	[pallet_balances, Balances]
+	[pallet_sudo, Sudo]
+	[pallet_collator_selection, CollatorSelection]
+	[pallet_message_queue, MessageQueue]
+	[pallet_utility, Utility]
+	[pallet_proxy, Proxy]
+	[pallet_multisig, Multisig]
+);
+
+impl frame_system_benchmarking::Config for Runtime {
+	fn setup_set_code_requirements(code: &Vec<u8>) -> Result<(), BenchmarkError> {
+		ParachainSystem::initialize_for_set_code_benchmark(code.len() as u32);
+		Ok(())
+	}
+
+	fn verify_set_code() {
+		System::assert_last_event(
+			cumulus_pallet_parachain_system::Event::<Runtime>::ValidationFunctionStored.into(),
+		);
+	}
+}
+
+/// Lists every benchmark of every pallet above.
+pub fn metadata(extra: bool) -> (Vec<BenchmarkList>, Vec<StorageInfo>) {
+	use frame_benchmarking::Benchmarking;
+	use crate::*;
+
+	let mut list = Vec::<BenchmarkList>::new();
+	list_benchmarks!(list, extra);
+	(list, AllPalletsWithSystem::storage_info())
+}
+
+/// Runs the benchmarks `config` selects.
+pub fn dispatch(config: BenchmarkConfig) -> Result<Vec<BenchmarkBatch>, String> {
+	use frame_benchmarking::Benchmarking;
+	use crate::*;
+
+	let whitelist = AllPalletsWithSystem::whitelisted_storage_keys();
+	let mut batches = Vec::<BenchmarkBatch>::new();
+	let params = (&config, &whitelist);
+	add_benchmarks!(params, batches);
+	if batches.is_empty() {
+		return Err("No benchmark found for this pallet.".into());
+	}
+	Ok(batches)
+}

@@ -1,0 +1,11 @@
+//! Configuration of every pallet in the runtime, one file per concern.
+
+mod collators;
+mod monetary;
+pub mod parachain;
+mod system;
+mod utility;
+pub mod xcm_config;
+
+pub use monetary::WeightToFee;
+pub use system::RuntimeBlockWeights;

@@ -1,0 +1,89 @@
+//! Genesis presets: `development` (one collator, Alice) and `local_testnet` (Alice and Bob
+//! collate, for a relay-chain network). Both fund the well-known dev accounts and give
+//! Alice the sudo key; no production preset carries sudo.
+
+use alloc::{vec, vec::Vec};
+use cumulus_primitives_core::ParaId;
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+pub use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_genesis_builder::PresetId;
+use sp_keyring::Sr25519Keyring;
+
+use crate::{
+	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ParachainInfoConfig,
+	PolkadotXcmConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
+	EXISTENTIAL_DEPOSIT, UNIT,
+};
+
+/// The parachain id of the built-in chain specs.
+pub const PARACHAIN_ID: u32 = 2000;
+
+/// The XCM version assumed for chains that have not told theirs.
+const SAFE_XCM_VERSION: u32 = xcm::prelude::XCM_VERSION;
+
+/// What each endowed dev account starts with: one million VRTY.
+const ENDOWMENT: Balance = 1_000_000 * UNIT;
+
+fn verity_genesis(
+	invulnerables: Vec<(AccountId, AuraId)>,
+	endowed_accounts: Vec<AccountId>,
+	root: AccountId,
+	id: ParaId,
+) -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		parachain_info: ParachainInfoConfig { parachain_id: id },
+		collator_selection: CollatorSelectionConfig {
+			invulnerables: invulnerables.iter().cloned().map(|(acc, _)| acc).collect::<Vec<_>>(),
+			candidacy_bond: EXISTENTIAL_DEPOSIT.saturating_mul(16),
+		},
+		session: SessionConfig {
+			keys: invulnerables
+				.into_iter()
+				.map(|(acc, aura)| (acc.clone(), acc, SessionKeys { aura }))
+				.collect::<Vec<_>>(),
+		},
+		polkadot_xcm: PolkadotXcmConfig { safe_xcm_version: Some(SAFE_XCM_VERSION) },
+		sudo: SudoConfig { key: Some(root) },
+	})
+}
+
+fn collator(who: Sr25519Keyring) -> (AccountId, AuraId) {
+	(who.to_account_id(), who.public().into())
+}
+
+fn development_genesis() -> Value {
+	verity_genesis(
+		vec![collator(Sr25519Keyring::Alice)],
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		Sr25519Keyring::Alice.to_account_id(),
+		PARACHAIN_ID.into(),
+	)
+}
+
+fn local_testnet_genesis() -> Value {
+	verity_genesis(
+		vec![collator(Sr25519Keyring::Alice), collator(Sr25519Keyring::Bob)],
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		Sr25519Keyring::Alice.to_account_id(),
+		PARACHAIN_ID.into(),
+	)
+}
+
+/// The JSON patch of the preset named `id`, or `None` if there is no such preset.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		DEV_RUNTIME_PRESET => development_genesis(),
+		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		_ => return None,
+	};
+	serde_json::to_vec(&patch).ok()
+}
+
+/// The names of every preset this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
+}
