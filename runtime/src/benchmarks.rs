@@ -19,6 +19,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_utility, Utility]
 	[pallet_proxy, Proxy]
 	[pallet_multisig, Multisig]
+	[pallet_datasets, Datasets]
+	[pallet_models, Models]
 );
 
 impl frame_system_benchmarking::Config for Runtime {

@@ -222,6 +222,12 @@ mod runtime {
 	pub type Proxy = pallet_proxy;
 	#[runtime::pallet_index(42)]
 	pub type Multisig = pallet_multisig;
+
+	// Verity: the machine-learning market.
+	#[runtime::pallet_index(60)]
+	pub type Datasets = pallet_datasets;
+	#[runtime::pallet_index(61)]
+	pub type Models = pallet_models;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

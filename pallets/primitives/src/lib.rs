@@ -1,11 +1,32 @@
 //! # Verity primitives
 //!
-//! `no_std` definitions shared by the runtime, the pallets, the worker and the ML crate,
-//! so that both sides of the wire agree on one definition.
+//! `no_std` definitions shared by the runtime, the pallets, the worker and the ML crate, so
+//! that both sides of the wire agree on one definition:
 //!
-//! This crate starts with the chain-wide units; content hashing, Merkle trees,
-//! architecture specs and the job types land here as the pallets that need them do.
+//! - [`content`]: the content hash of a file (a blake2-256 binary Merkle tree over 1 MiB
+//!   chunks, with the byte length) and the Merkle tree it is built on.
+//! - [`architecture`]: the closed set of model architectures the ML crate can run.
+//! - [`listing`]: dataset formats, licences and URIs of listings.
+//! - chain-wide units: [`Balance`], [`BlockNumber`], the VRTY token.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
+
+extern crate alloc;
+
+pub mod architecture;
+pub mod content;
+pub mod listing;
+
+pub use architecture::{Activation, ArchitectureError, ArchitectureSpec, LeNetSpec, MlpSpec};
+pub use content::{ContentHash, ContentHasher, Hash256, MerkleAccumulator, CHUNK_SIZE};
+pub use listing::{DatasetFormat, Licence, Uri, UriError};
+
+/// Index of a dataset listing.
+pub type DatasetId = u64;
+/// Index of a registered model (each version has its own).
+pub type ModelId = u64;
+/// Index of a compute job.
+pub type JobId = u64;
 
 /// Balance of an account, in the smallest unit (planck).
 pub type Balance = u128;
@@ -32,8 +53,8 @@ mod tests {
 
 	#[test]
 	fn unit_matches_declared_decimals() {
-		assert_eq!(UNIT, 10u128.pow(u32::from(TOKEN_DECIMALS)));
-		assert_eq!(MILLIUNIT * 1_000, UNIT);
-		assert_eq!(MICROUNIT * 1_000_000, UNIT);
+		assert_eq!(Some(UNIT), 10u128.checked_pow(u32::from(TOKEN_DECIMALS)));
+		assert_eq!(MILLIUNIT.checked_mul(1_000), Some(UNIT));
+		assert_eq!(MICROUNIT.checked_mul(1_000_000), Some(UNIT));
 	}
 }

@@ -5,6 +5,7 @@ mod monetary;
 pub mod parachain;
 mod system;
 mod utility;
+mod verity;
 pub mod xcm_config;
 
 pub use monetary::WeightToFee;
