@@ -9,13 +9,10 @@ use crate::{AllPalletsWithSystem, ParachainSystem, Runtime, System};
 
 frame_benchmarking::define_benchmarks!(
 	[frame_system, SystemBench::<Runtime>]
-	[cumulus_pallet_parachain_system, ParachainSystem]
-	[cumulus_pallet_weight_reclaim, WeightReclaim]
 	[pallet_timestamp, Timestamp]
 	[pallet_balances, Balances]
 	[pallet_sudo, Sudo]
 	[pallet_collator_selection, CollatorSelection]
-	[pallet_message_queue, MessageQueue]
 	[pallet_utility, Utility]
 	[pallet_proxy, Proxy]
 	[pallet_multisig, Multisig]

@@ -50,22 +50,30 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Waits until the node answers JSON-RPC over HTTP, then connects over WebSocket. */
 async function connect(rpcPort: number, child: ChildProcess, log: () => string): Promise<ApiPromise> {
   const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
+  for (;;) {
     if (child.exitCode !== null) {
       throw new Error(`verity-node exited with ${child.exitCode}:\n${log()}`);
     }
-    const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, false);
-    try {
-      await provider.connectWithRetry();
-      return await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
-    } catch {
-      await provider.disconnect().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 500));
+    if (Date.now() > deadline) {
+      throw new Error(`verity-node did not answer RPC within 120 s:\n${log()}`);
     }
+    try {
+      const response = await fetch(`http://127.0.0.1:${rpcPort}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }),
+      });
+      if (response.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`verity-node did not answer RPC within 120 s:\n${log()}`);
+  const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`);
+  return ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
 }
 
 /** Starts `verity-node --dev` with a block every `blockTimeMs` milliseconds. */

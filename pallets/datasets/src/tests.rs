@@ -1,7 +1,9 @@
 //! Tests for every call's success path and every error it can return.
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok, traits::fungible::Mutate};
+// The runtime's pallet, not the storage map of the same name.
+use crate::mock::Datasets;
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, traits::fungible::Mutate};
 use sp_runtime::DispatchError;
 
 const URI: &[u8] = b"https://data.example.org/fashion-mnist/train.tar";
@@ -34,7 +36,7 @@ fn free(who: AccountId) -> Balance {
 }
 
 fn dataset(id: DatasetId) -> Dataset<Test> {
-	Datasets::<Test>::get(id).expect("listing exists")
+	crate::Datasets::<Test>::get(id).expect("listing exists")
 }
 
 mod register {
@@ -202,9 +204,11 @@ mod owner_updates {
 			let listing = dataset(id);
 			assert_eq!(listing.uri.as_bytes(), &longer[..]);
 			assert_eq!(listing.content, content(1));
-			let grown = (longer.len() - URI.len()) as Balance * DEPOSIT_PER_BYTE;
+			// The record grew by the longer URI and a two-byte length prefix (over 63 bytes).
+			let grown = (longer.len() - URI.len() + 1) as Balance * DEPOSIT_PER_BYTE;
 			assert_eq!(listing.deposit, before + grown);
 			assert_eq!(held(ALICE, HoldReason::ListingDeposit), before + grown);
+			System::assert_has_event(Event::DepositChanged { id, deposit: before + grown }.into());
 			assert_noop!(
 				Datasets::set_uri(RuntimeOrigin::signed(ALICE), id, b"gopher://x".to_vec()),
 				Error::<Test>::UnsupportedUriScheme

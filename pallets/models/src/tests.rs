@@ -2,7 +2,9 @@
 //! registry writes only the compute pallet makes.
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok};
+// The runtime's pallet, not the storage map of the same name.
+use crate::mock::Models;
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use sp_runtime::DispatchError;
 use verity_primitives::{Activation, LeNetSpec, MlpSpec};
 
@@ -36,7 +38,7 @@ fn register(owner: AccountId, seed: u8) -> ModelId {
 }
 
 fn model(id: ModelId) -> Model<Test> {
-	Models::<Test>::get(id).expect("model exists")
+	crate::Models::<Test>::get(id).expect("model exists")
 }
 
 fn held(who: AccountId) -> Balance {
@@ -86,14 +88,12 @@ mod register {
 	fn refuses_bad_input_and_loses_nothing() {
 		ExtBuilder::build_and_execute(|| {
 			register(ALICE, 1);
-			let ok = || (mlp(), weights(2), URI, Licence::Mit, vec![]);
 			assert_noop!(try_register(BOB, mlp(), weights(1), URI, Licence::Mit, vec![]), Error::<Test>::DuplicateWeightsHash);
 			assert_noop!(
 				try_register(BOB, mlp(), ContentHash { root: [2; 32], size: 0 }, URI, Licence::Mit, vec![]),
 				Error::<Test>::EmptyWeights
 			);
-			let (arch, w, _, licence, description) = ok();
-			assert_noop!(try_register(BOB, arch, w, b"ftp://x/y", licence, description), Error::<Test>::UnsupportedUriScheme);
+			assert_noop!(try_register(BOB, mlp(), weights(2), b"ftp://x/y", Licence::Mit, vec![]), Error::<Test>::UnsupportedUriScheme);
 			assert_noop!(try_register(BOB, mlp(), weights(2), b"https://", Licence::Mit, vec![]), Error::<Test>::MalformedUri);
 			let too_long = [b"https://".as_slice(), &[b'a'; 300]].concat();
 			assert_noop!(try_register(BOB, mlp(), weights(2), &too_long, Licence::Mit, vec![]), Error::<Test>::UriTooLong);
