@@ -282,14 +282,12 @@ impl Trainer {
         if every == 0 {
             return Err(Error::Config("checkpoint interval is zero".into()));
         }
-        let mut loss = f32::NAN;
         while self.step < until_step {
-            loss = self.train_step(data)?;
+            let loss = self.train_step(data)?;
             if self.step.is_multiple_of(every) || self.step == until_step {
                 on_checkpoint(&self.checkpoint(), loss)?;
             }
         }
-        let _ = loss;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 use alloc::vec::Vec;
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
+	traits::Get,
 	weights::Weight,
 };
 use sp_api::impl_runtime_apis;
@@ -15,7 +16,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	configs::parachain::ConsensusHook, AccountId, AuraId, Balance, Block, Executive, Nonce,
+	configs::parachain::ConsensusHook, AccountId, AuraId, Balance, Block, Executive, InherentDataExt, Nonce,
 	ParachainInfo, ParachainSystem, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
 	System, TransactionPayment, SLOT_DURATION, VERSION,
 };

@@ -5,14 +5,13 @@ use frame_benchmarking::{BenchmarkBatch, BenchmarkConfig, BenchmarkError, Benchm
 use frame_support::traits::{StorageInfo, StorageInfoTrait, WhitelistedStorageKeys};
 use frame_system_benchmarking::Pallet as SystemBench;
 
-use crate::{AllPalletsWithSystem, ParachainSystem, Runtime, System};
+use crate::{ParachainSystem, Runtime, System};
 
 frame_benchmarking::define_benchmarks!(
 	[frame_system, SystemBench::<Runtime>]
 	[pallet_timestamp, Timestamp]
 	[pallet_balances, Balances]
 	[pallet_sudo, Sudo]
-	[pallet_collator_selection, CollatorSelection]
 	[pallet_utility, Utility]
 	[pallet_proxy, Proxy]
 	[pallet_multisig, Multisig]
@@ -35,7 +34,6 @@ impl frame_system_benchmarking::Config for Runtime {
 
 /// Lists every benchmark of every pallet above.
 pub fn metadata(extra: bool) -> (Vec<BenchmarkList>, Vec<StorageInfo>) {
-	use frame_benchmarking::Benchmarking;
 	use crate::*;
 
 	let mut list = Vec::<BenchmarkList>::new();
@@ -45,7 +43,6 @@ pub fn metadata(extra: bool) -> (Vec<BenchmarkList>, Vec<StorageInfo>) {
 
 /// Runs the benchmarks `config` selects.
 pub fn dispatch(config: BenchmarkConfig) -> Result<Vec<BenchmarkBatch>, String> {
-	use frame_benchmarking::Benchmarking;
 	use crate::*;
 
 	let whitelist = AllPalletsWithSystem::whitelisted_storage_keys();

@@ -11,7 +11,7 @@ use verity_ml::infer::{evaluate, predict};
 use verity_ml::model::parse_spec;
 use verity_ml::replay::verify_segment;
 use verity_ml::train::steps_per_epoch;
-use verity_ml::{hex, Backend, CheckpointLog, Error, Model, OptimizerConfig, Result, TrainConfig};
+use verity_ml::{hex, Backend, Error, Model, OptimizerConfig, Result, TrainConfig};
 use verity_primitives::{ContentHash, DatasetFormat};
 
 #[derive(Parser)]
@@ -298,7 +298,6 @@ fn run() -> Result<()> {
                 eval.accuracy(),
                 log.root().map(|r| hex(&r)).unwrap_or_default()
             );
-            let _: &CheckpointLog = &log;
         }
         Cmd::Replay {
             from,

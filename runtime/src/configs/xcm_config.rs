@@ -25,8 +25,9 @@ use xcm_executor::XcmExecutor;
 
 use crate::{
 	AccountId, AllPalletsWithSystem, Balances, ParachainInfo, ParachainSystem, PolkadotXcm,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, WeightToFee, XcmpQueue,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, XcmpQueue,
 };
+use super::monetary::WeightToFee;
 
 parameter_types! {
 	pub const RelayLocation: Location = Location::parent();
