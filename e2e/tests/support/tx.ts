@@ -27,7 +27,8 @@ export async function submit(
         reject(new Error(`transaction ${status.type}`));
         return;
       }
-      if (!status.isInBlock) return;
+      // Manual seal finalizes each block at once, so a transaction may skip `InBlock`.
+      if (!status.isInBlock && !status.isFinalized) return;
       unsubscribe?.();
       if (dispatchError) {
         if (dispatchError.isModule) {
@@ -38,7 +39,8 @@ export async function submit(
         }
         return;
       }
-      resolveTx({ blockHash: status.asInBlock.toHex(), events });
+      const blockHash = status.isInBlock ? status.asInBlock : status.asFinalized;
+      resolveTx({ blockHash: blockHash.toHex(), events });
     })
       .then((u) => {
         unsubscribe = u;
