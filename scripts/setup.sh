@@ -19,6 +19,7 @@ command -v git >/dev/null || packages+=(git)
 command -v curl >/dev/null || packages+=(curl ca-certificates)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
+python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 if [ ${#packages[@]} -gt 0 ]; then
 	echo "setup: installing ${packages[*]}"
 	as_root apt-get update -qq
@@ -41,4 +42,10 @@ rustup component list --installed | grep -q '^rust-src' || rustup component add 
 # The end-to-end suite's packages, exactly as locked.
 if [ ! -d e2e/node_modules ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
 	(cd e2e && npm ci --no-fund --no-audit)
+fi
+
+# numpy and safetensors for the ML crate's check that Python reads its exported weights.
+if ! ml/.venv/bin/python -c 'import numpy, safetensors' 2>/dev/null; then
+	python3 -m venv ml/.venv
+	ml/.venv/bin/pip install --quiet --disable-pip-version-check numpy safetensors
 fi

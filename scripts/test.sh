@@ -20,3 +20,6 @@ timed "prerequisites" scripts/setup.sh
 timed "build verity-node" cargo build --release -p verity-node
 timed "cargo test" cargo test --release --workspace
 timed "e2e (Polkadot.js against verity-node --dev)" bash -c 'cd e2e && npm test'
+# The ML crate is a workspace of its own (burn's dependencies stay out of the chain's
+# feature set), with a target directory of its own beside the chain's.
+timed "verity-ml tests" env CARGO_TARGET_DIR="$ML_TARGET_DIR" cargo test --release --manifest-path ml/Cargo.toml

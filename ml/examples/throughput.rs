@@ -11,45 +11,39 @@ use verity_ml::{Backend, OptimizerConfig, Result, TrainConfig, Trainer};
 
 #[derive(Parser)]
 struct Args {
-    #[arg(long, default_value_t = 64)]
-    batch: usize,
-    /// Timed steps (after 10 warm-up steps).
-    #[arg(long, default_value_t = 200)]
-    steps: u64,
-    #[arg(long, default_value = "ndarray")]
-    backend: String,
+	#[arg(long, default_value_t = 64)]
+	batch: usize,
+	/// Timed steps (after 10 warm-up steps).
+	#[arg(long, default_value_t = 200)]
+	steps: u64,
+	#[arg(long, default_value = "ndarray")]
+	backend: String,
 }
 
 fn main() -> Result<()> {
-    let args = Args::parse();
-    let data = synthetic(args.batch * 50, &[1, 28, 28], 10, 0.5, 1)?;
-    let device = args.backend.parse::<Backend>()?.device()?;
-    for (name, arch) in [
-        ("mlp", "mlp:784-256-128-10:relu"),
-        ("lenet", "lenet:1x28x28:10"),
-    ] {
-        let spec = parse_spec(arch)?;
-        let config = TrainConfig {
-            seed: 1,
-            batch_size: args.batch,
-            optimizer: OptimizerConfig::adam(1e-3),
-        };
-        let mut trainer = Trainer::new(&spec, config, &device)?;
-        for _ in 0..10 {
-            trainer.train_step(&data)?;
-        }
-        let start = Instant::now();
-        for _ in 0..args.steps {
-            trainer.train_step(&data)?;
-        }
-        let seconds = start.elapsed().as_secs_f64();
-        println!(
-            "verity-ml {name}: {:.0} samples/s (batch {}, {} steps, {:.2} s)",
-            (args.steps as usize * args.batch) as f64 / seconds,
-            args.batch,
-            args.steps,
-            seconds
-        );
-    }
-    Ok(())
+	let args = Args::parse();
+	let data = synthetic(args.batch * 50, &[1, 28, 28], 10, 0.5, 1)?;
+	let device = args.backend.parse::<Backend>()?.device()?;
+	for (name, arch) in [("mlp", "mlp:784-256-128-10:relu"), ("lenet", "lenet:1x28x28:10")] {
+		let spec = parse_spec(arch)?;
+		let config =
+			TrainConfig { seed: 1, batch_size: args.batch, optimizer: OptimizerConfig::adam(1e-3) };
+		let mut trainer = Trainer::new(&spec, config, &device)?;
+		for _ in 0..10 {
+			trainer.train_step(&data)?;
+		}
+		let start = Instant::now();
+		for _ in 0..args.steps {
+			trainer.train_step(&data)?;
+		}
+		let seconds = start.elapsed().as_secs_f64();
+		println!(
+			"verity-ml {name}: {:.0} samples/s (batch {}, {} steps, {:.2} s)",
+			(args.steps as usize * args.batch) as f64 / seconds,
+			args.batch,
+			args.steps,
+			seconds
+		);
+	}
+	Ok(())
 }

@@ -17,70 +17,67 @@ use crate::{Error, Result};
 /// A compute backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
-    /// burn-ndarray on the CPU.
-    NdArray,
-    /// burn-flex on the CPU.
-    #[cfg(feature = "flex")]
-    Flex,
-    /// burn-wgpu on the default GPU.
-    #[cfg(feature = "wgpu")]
-    Wgpu,
+	/// burn-ndarray on the CPU.
+	NdArray,
+	/// burn-flex on the CPU.
+	#[cfg(feature = "flex")]
+	Flex,
+	/// burn-wgpu on the default GPU.
+	#[cfg(feature = "wgpu")]
+	Wgpu,
 }
 
 impl Backend {
-    /// Every backend compiled into this build.
-    pub fn compiled() -> Vec<Backend> {
-        vec![
-            Backend::NdArray,
-            #[cfg(feature = "flex")]
-            Backend::Flex,
-            #[cfg(feature = "wgpu")]
-            Backend::Wgpu,
-        ]
-    }
+	/// Every backend compiled into this build.
+	pub fn compiled() -> Vec<Backend> {
+		vec![
+			Backend::NdArray,
+			#[cfg(feature = "flex")]
+			Backend::Flex,
+			#[cfg(feature = "wgpu")]
+			Backend::Wgpu,
+		]
+	}
 
-    /// The backend's device for inference (no autodiff). Training uses
-    /// `device.autodiff()`.
-    pub fn device(self) -> Result<Device> {
-        Ok(match self {
-            #[allow(deprecated)] // burn 0.22 prefers flex; ndarray stays the default here.
-            Backend::NdArray => Device::ndarray(),
-            #[cfg(feature = "flex")]
-            Backend::Flex => Device::flex(),
-            #[cfg(feature = "wgpu")]
-            Backend::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
-        })
-    }
+	/// The backend's device for inference (no autodiff). Training uses
+	/// `device.autodiff()`.
+	pub fn device(self) -> Result<Device> {
+		Ok(match self {
+			#[allow(deprecated)] // burn 0.22 prefers flex; ndarray stays the default here.
+			Backend::NdArray => Device::ndarray(),
+			#[cfg(feature = "flex")]
+			Backend::Flex => Device::flex(),
+			#[cfg(feature = "wgpu")]
+			Backend::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+		})
+	}
 
-    /// The backend's name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::NdArray => "ndarray",
-            #[cfg(feature = "flex")]
-            Backend::Flex => "flex",
-            #[cfg(feature = "wgpu")]
-            Backend::Wgpu => "wgpu",
-        }
-    }
+	/// The backend's name on the command line.
+	pub fn name(self) -> &'static str {
+		match self {
+			Backend::NdArray => "ndarray",
+			#[cfg(feature = "flex")]
+			Backend::Flex => "flex",
+			#[cfg(feature = "wgpu")]
+			Backend::Wgpu => "wgpu",
+		}
+	}
 }
 
 impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		f.write_str(self.name())
+	}
 }
 
 impl FromStr for Backend {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Backend::compiled()
-            .into_iter()
-            .find(|b| b.name() == s)
-            .ok_or_else(|| {
-                Error::Backend(format!(
+	type Err = Error;
+	fn from_str(s: &str) -> Result<Self> {
+		Backend::compiled().into_iter().find(|b| b.name() == s).ok_or_else(|| {
+			Error::Backend(format!(
 				"{s:?} is not compiled in (available: {}; enable cargo features `flex`/`wgpu` for more)",
 				Backend::compiled().iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
 			))
-            })
-    }
+		})
+	}
 }

@@ -38,196 +38,182 @@ const FORMAT: &str = "verity-ml-checkpoint/v1";
 /// The state of a run after `step` steps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checkpoint {
-    /// Steps taken.
-    pub step: u64,
-    /// Model parameters.
-    pub weights: ParamSet,
-    /// Optimizer state (`{path}/{slot}`).
-    pub optimizer: ParamSet,
+	/// Steps taken.
+	pub step: u64,
+	/// Model parameters.
+	pub weights: ParamSet,
+	/// Optimizer state (`{path}/{slot}`).
+	pub optimizer: ParamSet,
 }
 
 impl Checkpoint {
-    /// The canonical weights hash.
-    pub fn weights_hash(&self) -> Hash256 {
-        weights_hash(&self.weights)
-    }
+	/// The canonical weights hash.
+	pub fn weights_hash(&self) -> Hash256 {
+		weights_hash(&self.weights)
+	}
 
-    /// The canonical optimizer-state hash.
-    pub fn optimizer_hash(&self) -> Hash256 {
-        tensors_hash(OPTIMIZER_TAG, &self.optimizer)
-    }
+	/// The canonical optimizer-state hash.
+	pub fn optimizer_hash(&self) -> Hash256 {
+		tensors_hash(OPTIMIZER_TAG, &self.optimizer)
+	}
 
-    /// The checkpoint hash (see the module docs).
-    pub fn hash(&self) -> Hash256 {
-        let mut state = blake2b_simd::Params::new().hash_length(32).to_state();
-        let tag = "verity-ml/checkpoint/v1";
-        state.update(&(tag.len() as u64).to_le_bytes());
-        state.update(tag.as_bytes());
-        state.update(&self.step.to_le_bytes());
-        state.update(&self.weights_hash());
-        state.update(&self.optimizer_hash());
-        let mut out = [0u8; 32];
-        out.copy_from_slice(state.finalize().as_bytes());
-        out
-    }
+	/// The checkpoint hash (see the module docs).
+	pub fn hash(&self) -> Hash256 {
+		let mut state = blake2b_simd::Params::new().hash_length(32).to_state();
+		let tag = "verity-ml/checkpoint/v1";
+		state.update(&(tag.len() as u64).to_le_bytes());
+		state.update(tag.as_bytes());
+		state.update(&self.step.to_le_bytes());
+		state.update(&self.weights_hash());
+		state.update(&self.optimizer_hash());
+		let mut out = [0u8; 32];
+		out.copy_from_slice(state.finalize().as_bytes());
+		out
+	}
 
-    /// Serializes the checkpoint with the run's spec and config.
-    pub fn to_bytes(&self, spec: &ArchitectureSpec, config: &TrainConfig) -> Result<Vec<u8>> {
-        let mut tensors: Vec<(String, &HostTensor)> = Vec::new();
-        tensors.extend(
-            self.weights
-                .iter()
-                .map(|(p, t)| (format!("weights/{p}"), t)),
-        );
-        tensors.extend(
-            self.optimizer
-                .iter()
-                .map(|(p, t)| (format!("optimizer/{p}"), t)),
-        );
-        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
-            .into_iter()
-            .map(|(n, t)| (n, t.shape.clone(), t.le_bytes()))
-            .collect();
-        let views = bytes
-            .iter()
-            .map(|(n, shape, data)| {
-                safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), data)
-                    .map(|v| (n.clone(), v))
-                    .map_err(|e| Error::Checkpoint(e.to_string()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let config_json =
-            serde_json::to_string(config).map_err(|e| Error::Checkpoint(e.to_string()))?;
-        let metadata = HashMap::from([
-            ("format".to_owned(), FORMAT.to_owned()),
-            ("step".to_owned(), self.step.to_string()),
-            ("architecture".to_owned(), spec_to_json(spec).to_string()),
-            ("train_config".to_owned(), config_json),
-            ("checkpoint_hash".to_owned(), hex(&self.hash())),
-        ]);
-        safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Checkpoint(e.to_string()))
-    }
+	/// Serializes the checkpoint with the run's spec and config.
+	pub fn to_bytes(&self, spec: &ArchitectureSpec, config: &TrainConfig) -> Result<Vec<u8>> {
+		let mut tensors: Vec<(String, &HostTensor)> = Vec::new();
+		tensors.extend(self.weights.iter().map(|(p, t)| (format!("weights/{p}"), t)));
+		tensors.extend(self.optimizer.iter().map(|(p, t)| (format!("optimizer/{p}"), t)));
+		let bytes: Vec<(String, Vec<usize>, Vec<u8>)> =
+			tensors.into_iter().map(|(n, t)| (n, t.shape.clone(), t.le_bytes())).collect();
+		let views = bytes
+			.iter()
+			.map(|(n, shape, data)| {
+				safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), data)
+					.map(|v| (n.clone(), v))
+					.map_err(|e| Error::Checkpoint(e.to_string()))
+			})
+			.collect::<Result<Vec<_>>>()?;
+		let config_json =
+			serde_json::to_string(config).map_err(|e| Error::Checkpoint(e.to_string()))?;
+		let metadata = HashMap::from([
+			("format".to_owned(), FORMAT.to_owned()),
+			("step".to_owned(), self.step.to_string()),
+			("architecture".to_owned(), spec_to_json(spec).to_string()),
+			("train_config".to_owned(), config_json),
+			("checkpoint_hash".to_owned(), hex(&self.hash())),
+		]);
+		safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Checkpoint(e.to_string()))
+	}
 
-    /// Parses a checkpoint file's bytes; returns it with the run's spec and config.
-    pub fn from_bytes(bytes: &[u8]) -> Result<(Checkpoint, ArchitectureSpec, TrainConfig)> {
-        let (_, header) = SafeTensors::read_metadata(bytes)
-            .map_err(|e| Error::Checkpoint(format!("not a safetensors file: {e}")))?;
-        let meta = header.metadata().clone().unwrap_or_default();
-        let field = |k: &str| {
-            meta.get(k)
-                .ok_or_else(|| Error::Checkpoint(format!("metadata has no {k:?}")))
-        };
-        if field("format")? != FORMAT {
-            return Err(Error::Checkpoint(format!(
-                "format is {:?}, not {FORMAT}",
-                field("format")?
-            )));
-        }
-        let step = field("step")?
-            .parse::<u64>()
-            .map_err(|_| Error::Checkpoint("step is not a number".into()))?;
-        let spec_json: serde_json::Value = serde_json::from_str(field("architecture")?)
-            .map_err(|e| Error::Checkpoint(format!("architecture: {e}")))?;
-        let spec = spec_from_json(&spec_json)?;
-        let config: TrainConfig = serde_json::from_str(field("train_config")?)
-            .map_err(|e| Error::Checkpoint(format!("train_config: {e}")))?;
-        let tensors = read_f32_tensors(bytes)?;
-        let mut checkpoint = Checkpoint {
-            step,
-            weights: ParamSet::new(),
-            optimizer: ParamSet::new(),
-        };
-        for (name, tensor) in tensors {
-            if let Some(p) = name.strip_prefix("weights/") {
-                checkpoint.weights.insert(p.to_owned(), tensor);
-            } else if let Some(p) = name.strip_prefix("optimizer/") {
-                checkpoint.optimizer.insert(p.to_owned(), tensor);
-            } else {
-                return Err(Error::Checkpoint(format!("unexpected tensor {name}")));
-            }
-        }
-        let claimed = field("checkpoint_hash")?;
-        if *claimed != hex(&checkpoint.hash()) {
-            return Err(Error::Checkpoint(format!(
-                "content hashes to {}, the file claims {claimed}",
-                hex(&checkpoint.hash())
-            )));
-        }
-        Ok((checkpoint, spec, config))
-    }
+	/// Parses a checkpoint file's bytes; returns it with the run's spec and config.
+	pub fn from_bytes(bytes: &[u8]) -> Result<(Checkpoint, ArchitectureSpec, TrainConfig)> {
+		let (_, header) = SafeTensors::read_metadata(bytes)
+			.map_err(|e| Error::Checkpoint(format!("not a safetensors file: {e}")))?;
+		let meta = header.metadata().clone().unwrap_or_default();
+		let field = |k: &str| {
+			meta.get(k).ok_or_else(|| Error::Checkpoint(format!("metadata has no {k:?}")))
+		};
+		if field("format")? != FORMAT {
+			return Err(Error::Checkpoint(format!(
+				"format is {:?}, not {FORMAT}",
+				field("format")?
+			)));
+		}
+		let step = field("step")?
+			.parse::<u64>()
+			.map_err(|_| Error::Checkpoint("step is not a number".into()))?;
+		let spec_json: serde_json::Value = serde_json::from_str(field("architecture")?)
+			.map_err(|e| Error::Checkpoint(format!("architecture: {e}")))?;
+		let spec = spec_from_json(&spec_json)?;
+		let config: TrainConfig = serde_json::from_str(field("train_config")?)
+			.map_err(|e| Error::Checkpoint(format!("train_config: {e}")))?;
+		let tensors = read_f32_tensors(bytes)?;
+		let mut checkpoint =
+			Checkpoint { step, weights: ParamSet::new(), optimizer: ParamSet::new() };
+		for (name, tensor) in tensors {
+			if let Some(p) = name.strip_prefix("weights/") {
+				checkpoint.weights.insert(p.to_owned(), tensor);
+			} else if let Some(p) = name.strip_prefix("optimizer/") {
+				checkpoint.optimizer.insert(p.to_owned(), tensor);
+			} else {
+				return Err(Error::Checkpoint(format!("unexpected tensor {name}")));
+			}
+		}
+		let claimed = field("checkpoint_hash")?;
+		if *claimed != hex(&checkpoint.hash()) {
+			return Err(Error::Checkpoint(format!(
+				"content hashes to {}, the file claims {claimed}",
+				hex(&checkpoint.hash())
+			)));
+		}
+		Ok((checkpoint, spec, config))
+	}
 
-    /// Writes the checkpoint to a file.
-    pub fn save(&self, path: &Path, spec: &ArchitectureSpec, config: &TrainConfig) -> Result<()> {
-        std::fs::write(path, self.to_bytes(spec, config)?)
-            .map_err(|e| Error::io(path.display().to_string(), e))
-    }
+	/// Writes the checkpoint to a file.
+	pub fn save(&self, path: &Path, spec: &ArchitectureSpec, config: &TrainConfig) -> Result<()> {
+		std::fs::write(path, self.to_bytes(spec, config)?)
+			.map_err(|e| Error::io(path.display().to_string(), e))
+	}
 
-    /// Reads a checkpoint file.
-    pub fn load(path: &Path) -> Result<(Checkpoint, ArchitectureSpec, TrainConfig)> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
-        Self::from_bytes(&bytes)
-    }
+	/// Reads a checkpoint file.
+	pub fn load(path: &Path) -> Result<(Checkpoint, ArchitectureSpec, TrainConfig)> {
+		let bytes = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+		Self::from_bytes(&bytes)
+	}
 }
 
 /// Reads every tensor of a safetensors file as F32.
 pub(crate) fn read_f32_tensors(bytes: &[u8]) -> Result<Vec<(String, HostTensor)>> {
-    let file = SafeTensors::deserialize(bytes)
-        .map_err(|e| Error::Checkpoint(format!("safetensors: {e}")))?;
-    let mut out = Vec::new();
-    for (name, view) in file.tensors() {
-        if view.dtype() != Dtype::F32 {
-            return Err(Error::Checkpoint(format!(
-                "{name} is {:?}, only F32 is supported",
-                view.dtype()
-            )));
-        }
-        let values = view
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        out.push((name, HostTensor::new(view.shape().to_vec(), values)?));
-    }
-    Ok(out)
+	let file = SafeTensors::deserialize(bytes)
+		.map_err(|e| Error::Checkpoint(format!("safetensors: {e}")))?;
+	let mut out = Vec::new();
+	for (name, view) in file.tensors() {
+		if view.dtype() != Dtype::F32 {
+			return Err(Error::Checkpoint(format!(
+				"{name} is {:?}, only F32 is supported",
+				view.dtype()
+			)));
+		}
+		let values = view
+			.data()
+			.chunks_exact(4)
+			.map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+			.collect();
+		out.push((name, HostTensor::new(view.shape().to_vec(), values)?));
+	}
+	Ok(out)
 }
 
 /// The checkpoint hashes of a run, in order, and their Merkle root.
 #[derive(Clone, Debug, Default)]
 pub struct CheckpointLog {
-    entries: Vec<(u64, Hash256)>,
-    tree: MerkleAccumulator,
+	entries: Vec<(u64, Hash256)>,
+	tree: MerkleAccumulator,
 }
 
 impl CheckpointLog {
-    /// An empty log.
-    pub fn new() -> Self {
-        Self::default()
-    }
+	/// An empty log.
+	pub fn new() -> Self {
+		Self::default()
+	}
 
-    /// Appends a checkpoint.
-    pub fn push(&mut self, checkpoint: &Checkpoint) {
-        let hash = checkpoint.hash();
-        self.entries.push((checkpoint.step, hash));
-        self.tree.push(hash);
-    }
+	/// Appends a checkpoint.
+	pub fn push(&mut self, checkpoint: &Checkpoint) {
+		let hash = checkpoint.hash();
+		self.entries.push((checkpoint.step, hash));
+		self.tree.push(hash);
+	}
 
-    /// `(step, checkpoint hash)` of each checkpoint, in order.
-    pub fn entries(&self) -> &[(u64, Hash256)] {
-        &self.entries
-    }
+	/// `(step, checkpoint hash)` of each checkpoint, in order.
+	pub fn entries(&self) -> &[(u64, Hash256)] {
+		&self.entries
+	}
 
-    /// The Merkle root over the checkpoint hashes (`None` if empty).
-    pub fn root(&self) -> Option<Hash256> {
-        self.tree.root()
-    }
+	/// The Merkle root over the checkpoint hashes (`None` if empty).
+	pub fn root(&self) -> Option<Hash256> {
+		self.tree.root()
+	}
 
-    /// The log as JSON: `{"checkpoints": [{"step", "hash"}], "merkle_root"}`.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "checkpoints": self.entries.iter()
-                .map(|(s, h)| serde_json::json!({"step": s, "hash": hex(h)}))
-                .collect::<Vec<_>>(),
-            "merkle_root": self.root().map(|r| hex(&r)),
-        })
-    }
+	/// The log as JSON: `{"checkpoints": [{"step", "hash"}], "merkle_root"}`.
+	pub fn to_json(&self) -> serde_json::Value {
+		serde_json::json!({
+			"checkpoints": self.entries.iter()
+				.map(|(s, h)| serde_json::json!({"step": s, "hash": hex(h)}))
+				.collect::<Vec<_>>(),
+			"merkle_root": self.root().map(|r| hex(&r)),
+		})
+	}
 }

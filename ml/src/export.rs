@@ -21,81 +21,72 @@ const FORMAT: &str = "verity-ml-weights/v1";
 
 /// The safetensors bytes of a model's weights.
 pub fn weights_to_safetensors(spec: &ArchitectureSpec, weights: &ParamSet) -> Result<Vec<u8>> {
-    check_layout(spec, weights)?;
-    let bytes: Vec<(&String, Vec<usize>, Vec<u8>)> = weights
-        .iter()
-        .map(|(n, t)| (n, t.shape.clone(), t.le_bytes()))
-        .collect();
-    let views = bytes
-        .iter()
-        .map(|(n, shape, data)| {
-            safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), data)
-                .map(|v| (n.as_str(), v))
-                .map_err(|e| Error::Checkpoint(e.to_string()))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let metadata = HashMap::from([
-        ("format".to_owned(), FORMAT.to_owned()),
-        ("architecture".to_owned(), spec_to_json(spec).to_string()),
-        ("weights_hash".to_owned(), hex(&weights_hash(weights))),
-    ]);
-    safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Checkpoint(e.to_string()))
+	check_layout(spec, weights)?;
+	let bytes: Vec<(&String, Vec<usize>, Vec<u8>)> =
+		weights.iter().map(|(n, t)| (n, t.shape.clone(), t.le_bytes())).collect();
+	let views = bytes
+		.iter()
+		.map(|(n, shape, data)| {
+			safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), data)
+				.map(|v| (n.as_str(), v))
+				.map_err(|e| Error::Checkpoint(e.to_string()))
+		})
+		.collect::<Result<Vec<_>>>()?;
+	let metadata = HashMap::from([
+		("format".to_owned(), FORMAT.to_owned()),
+		("architecture".to_owned(), spec_to_json(spec).to_string()),
+		("weights_hash".to_owned(), hex(&weights_hash(weights))),
+	]);
+	safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Checkpoint(e.to_string()))
 }
 
 /// Reads weights exported by [`weights_to_safetensors`].
 pub fn weights_from_safetensors(bytes: &[u8]) -> Result<(ArchitectureSpec, ParamSet)> {
-    let (_, header) = SafeTensors::read_metadata(bytes)
-        .map_err(|e| Error::Checkpoint(format!("not a safetensors file: {e}")))?;
-    let meta = header.metadata().clone().unwrap_or_default();
-    let field = |k: &str| {
-        meta.get(k)
-            .ok_or_else(|| Error::Checkpoint(format!("metadata has no {k:?}")))
-    };
-    if field("format")? != FORMAT {
-        return Err(Error::Checkpoint(format!(
-            "format is {:?}, not {FORMAT}",
-            field("format")?
-        )));
-    }
-    let spec_json: serde_json::Value = serde_json::from_str(field("architecture")?)
-        .map_err(|e| Error::Checkpoint(format!("architecture: {e}")))?;
-    let spec = spec_from_json(&spec_json)?;
-    let weights: ParamSet = read_f32_tensors(bytes)?.into_iter().collect();
-    check_layout(&spec, &weights)?;
-    let actual = hex(&weights_hash(&weights));
-    if *field("weights_hash")? != actual {
-        return Err(Error::Checkpoint(format!(
-            "tensors hash to {actual}, the file claims {}",
-            field("weights_hash")?
-        )));
-    }
-    Ok((spec, weights))
+	let (_, header) = SafeTensors::read_metadata(bytes)
+		.map_err(|e| Error::Checkpoint(format!("not a safetensors file: {e}")))?;
+	let meta = header.metadata().clone().unwrap_or_default();
+	let field =
+		|k: &str| meta.get(k).ok_or_else(|| Error::Checkpoint(format!("metadata has no {k:?}")));
+	if field("format")? != FORMAT {
+		return Err(Error::Checkpoint(format!("format is {:?}, not {FORMAT}", field("format")?)));
+	}
+	let spec_json: serde_json::Value = serde_json::from_str(field("architecture")?)
+		.map_err(|e| Error::Checkpoint(format!("architecture: {e}")))?;
+	let spec = spec_from_json(&spec_json)?;
+	let weights: ParamSet = read_f32_tensors(bytes)?.into_iter().collect();
+	check_layout(&spec, &weights)?;
+	let actual = hex(&weights_hash(&weights));
+	if *field("weights_hash")? != actual {
+		return Err(Error::Checkpoint(format!(
+			"tensors hash to {actual}, the file claims {}",
+			field("weights_hash")?
+		)));
+	}
+	Ok((spec, weights))
 }
 
 fn check_layout(spec: &ArchitectureSpec, weights: &ParamSet) -> Result<()> {
-    let expected = layout(spec)?;
-    let same = expected.len() == weights.len()
-        && expected
-            .iter()
-            .zip(weights)
-            .all(|(info, (path, t))| info.path == *path && info.shape == t.shape);
-    if same {
-        Ok(())
-    } else {
-        Err(Error::Checkpoint(
-            "the tensors are not the parameters of the architecture".into(),
-        ))
-    }
+	let expected = layout(spec)?;
+	let same = expected.len() == weights.len()
+		&& expected
+			.iter()
+			.zip(weights)
+			.all(|(info, (path, t))| info.path == *path && info.shape == t.shape);
+	if same {
+		Ok(())
+	} else {
+		Err(Error::Checkpoint("the tensors are not the parameters of the architecture".into()))
+	}
 }
 
 /// Writes weights to a safetensors file.
 pub fn export_safetensors(path: &Path, spec: &ArchitectureSpec, weights: &ParamSet) -> Result<()> {
-    std::fs::write(path, weights_to_safetensors(spec, weights)?)
-        .map_err(|e| Error::io(path.display().to_string(), e))
+	std::fs::write(path, weights_to_safetensors(spec, weights)?)
+		.map_err(|e| Error::io(path.display().to_string(), e))
 }
 
 /// Reads weights from a safetensors file.
 pub fn import_safetensors(path: &Path) -> Result<(ArchitectureSpec, ParamSet)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
-    weights_from_safetensors(&bytes)
+	let bytes = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+	weights_from_safetensors(&bytes)
 }

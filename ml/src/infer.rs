@@ -12,82 +12,70 @@ pub const INFERENCE_BATCH: usize = 1000;
 /// Logits and predicted labels of every sample.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Predictions {
-    /// Number of classes.
-    pub classes: usize,
-    /// `samples × classes` logits, row-major.
-    pub logits: Vec<f32>,
-    /// Predicted class of each sample: the arg-max of its logits (the first on ties).
-    pub labels: Vec<u32>,
+	/// Number of classes.
+	pub classes: usize,
+	/// `samples × classes` logits, row-major.
+	pub logits: Vec<f32>,
+	/// Predicted class of each sample: the arg-max of its logits (the first on ties).
+	pub labels: Vec<u32>,
 }
 
 /// The accuracy of a model on a labelled dataset.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Evaluation {
-    /// Correctly predicted samples.
-    pub correct: usize,
-    /// Samples.
-    pub total: usize,
+	/// Correctly predicted samples.
+	pub correct: usize,
+	/// Samples.
+	pub total: usize,
 }
 
 impl Evaluation {
-    /// `correct / total` (0 for an empty dataset).
-    pub fn accuracy(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            self.correct as f64 / self.total as f64
-        }
-    }
+	/// `correct / total` (0 for an empty dataset).
+	pub fn accuracy(&self) -> f64 {
+		if self.total == 0 {
+			0.0
+		} else {
+			self.correct as f64 / self.total as f64
+		}
+	}
 }
 
 /// Runs `model` (on a device without autodiff) over every sample of `data`.
 pub fn predict(model: &Model, data: &Dataset, device: &Device) -> Result<Predictions> {
-    let len = data.sample_len();
-    let mut logits = Vec::new();
-    let mut classes = 0;
-    for start in (0..data.len()).step_by(INFERENCE_BATCH) {
-        let end = (start + INFERENCE_BATCH).min(data.len());
-        let features = data.features()[start * len..end * len].to_vec();
-        let x = Tensor::<2>::from_data(TensorData::new(features, [end - start, len]), device);
-        let out = model.forward(x);
-        classes = out.dims()[1];
-        let values = out
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| Error::Shape(format!("reading logits: {e:?}")))?;
-        logits.extend(values);
-    }
-    let labels = logits
-        .chunks(classes.max(1))
-        .map(|row| {
-            let mut best = 0;
-            for (i, v) in row.iter().enumerate() {
-                if *v > row[best] {
-                    best = i;
-                }
-            }
-            best as u32
-        })
-        .collect();
-    Ok(Predictions {
-        classes,
-        logits,
-        labels,
-    })
+	let len = data.sample_len();
+	let mut logits = Vec::new();
+	let mut classes = 0;
+	for start in (0..data.len()).step_by(INFERENCE_BATCH) {
+		let end = (start + INFERENCE_BATCH).min(data.len());
+		let features = data.features()[start * len..end * len].to_vec();
+		let x = Tensor::<2>::from_data(TensorData::new(features, [end - start, len]), device);
+		let out = model.forward(x);
+		classes = out.dims()[1];
+		let values = out
+			.into_data()
+			.convert::<f32>()
+			.try_into_vec::<f32>()
+			.map_err(|e| Error::Shape(format!("reading logits: {e:?}")))?;
+		logits.extend(values);
+	}
+	let labels = logits
+		.chunks(classes.max(1))
+		.map(|row| {
+			let mut best = 0;
+			for (i, v) in row.iter().enumerate() {
+				if *v > row[best] {
+					best = i;
+				}
+			}
+			best as u32
+		})
+		.collect();
+	Ok(Predictions { classes, logits, labels })
 }
 
 /// Counts the samples of `data` whose predicted label is their label.
 pub fn evaluate(model: &Model, data: &Dataset, device: &Device) -> Result<Evaluation> {
-    let predictions = predict(model, data, device)?;
-    let correct = predictions
-        .labels
-        .iter()
-        .zip(data.labels())
-        .filter(|(p, l)| p == l)
-        .count();
-    Ok(Evaluation {
-        correct,
-        total: data.len(),
-    })
+	let predictions = predict(model, data, device)?;
+	let correct = predictions.labels.iter().zip(data.labels()).filter(|(p, l)| p == l).count();
+	Ok(Evaluation { correct, total: data.len() })
 }

@@ -37,18 +37,18 @@ pub use train::{TrainConfig, Trainer};
 
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
 pub(crate) mod test_util {
-    use std::path::PathBuf;
+	use std::path::PathBuf;
 
-    /// A fresh empty directory under the system temp dir.
-    pub fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("verity-ml-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
+	/// A fresh empty directory under the system temp dir.
+	pub fn temp_dir(name: &str) -> PathBuf {
+		let dir = std::env::temp_dir().join(format!("verity-ml-{name}-{}", std::process::id()));
+		let _ = std::fs::remove_dir_all(&dir);
+		std::fs::create_dir_all(&dir).unwrap();
+		dir
+	}
 }

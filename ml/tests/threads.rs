@@ -6,25 +6,21 @@
 use std::process::Command;
 
 fn hash(arch: &str, threads: usize) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_calibrate"))
-        .env("RAYON_NUM_THREADS", threads.to_string())
-        .env("MATMUL_NUM_THREADS", threads.to_string())
-        .args(["hash", "--arch", arch, "--steps", "6"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+	let output = Command::new(env!("CARGO_BIN_EXE_calibrate"))
+		.env("RAYON_NUM_THREADS", threads.to_string())
+		.env("MATMUL_NUM_THREADS", threads.to_string())
+		.args(["hash", "--arch", arch, "--steps", "6"])
+		.output()
+		.unwrap();
+	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
 #[test]
 fn weights_hash_does_not_depend_on_thread_counts() {
-    for arch in ["mlp:784-256-10:tanh", "lenet:1x28x28:4"] {
-        let hashes: Vec<String> = [1, 2, 4].into_iter().map(|t| hash(arch, t)).collect();
-        assert_eq!(hashes[0].len(), 64);
-        assert!(hashes.iter().all(|h| *h == hashes[0]), "{arch}: {hashes:?}");
-    }
+	for arch in ["mlp:784-256-10:tanh", "lenet:1x28x28:4"] {
+		let hashes: Vec<String> = [1, 2, 4].into_iter().map(|t| hash(arch, t)).collect();
+		assert_eq!(hashes[0].len(), 64);
+		assert!(hashes.iter().all(|h| *h == hashes[0]), "{arch}: {hashes:?}");
+	}
 }

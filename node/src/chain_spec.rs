@@ -39,22 +39,28 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 
 /// A single-collator chain for `--dev`; the node seals blocks itself, no relay chain needed.
 fn development() -> Result<GenericChainSpec, String> {
-	Ok(GenericChainSpec::builder(wasm_binary()?, Extensions::new("rococo-local".into(), PARACHAIN_ID))
-		.with_name("Verity Development")
-		.with_id("verity_dev")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(DEV_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	Ok(GenericChainSpec::builder(
+		wasm_binary()?,
+		Extensions::new("rococo-local".into(), PARACHAIN_ID),
+	)
+	.with_name("Verity Development")
+	.with_id("verity_dev")
+	.with_chain_type(ChainType::Development)
+	.with_genesis_config_preset_name(DEV_RUNTIME_PRESET)
+	.with_properties(properties())
+	.build())
 }
 
 /// A two-collator parachain (Alice, Bob) of a local relay chain, as zombienet runs it.
 fn local_testnet() -> Result<GenericChainSpec, String> {
-	Ok(GenericChainSpec::builder(wasm_binary()?, Extensions::new("rococo-local".into(), PARACHAIN_ID))
-		.with_name("Verity Local Testnet")
-		.with_id("verity_local")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	Ok(GenericChainSpec::builder(
+		wasm_binary()?,
+		Extensions::new("rococo-local".into(), PARACHAIN_ID),
+	)
+	.with_name("Verity Local Testnet")
+	.with_id("verity_local")
+	.with_chain_type(ChainType::Local)
+	.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
+	.with_properties(properties())
+	.build())
 }

@@ -16,9 +16,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	configs::parachain::ConsensusHook, AccountId, AuraId, Balance, Block, Executive, InherentDataExt, Nonce,
-	ParachainInfo, ParachainSystem, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
-	System, TransactionPayment, SLOT_DURATION, VERSION,
+	configs::parachain::ConsensusHook, AccountId, AuraId, Balance, Block, Executive,
+	InherentDataExt, Nonce, ParachainInfo, ParachainSystem, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, SLOT_DURATION, VERSION,
 };
 
 impl_runtime_apis! {

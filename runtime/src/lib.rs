@@ -145,7 +145,9 @@ pub const EXISTENTIAL_DEPOSIT: Balance = MILLIUNIT;
 pub const fn deposit(items: u32, bytes: u32) -> Balance {
 	const PER_ITEM: Balance = UNIT / 5;
 	const PER_BYTE: Balance = MICROUNIT * 100;
-	(items as Balance).saturating_mul(PER_ITEM).saturating_add((bytes as Balance).saturating_mul(PER_BYTE))
+	(items as Balance)
+		.saturating_mul(PER_ITEM)
+		.saturating_add((bytes as Balance).saturating_mul(PER_BYTE))
 }
 
 #[frame_support::runtime]

@@ -20,232 +20,208 @@ const UNSIGNED_BYTE: u8 = 0x08;
 /// Images of an IDX image file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdxImages {
-    /// Number of images.
-    pub count: usize,
-    /// Rows per image.
-    pub rows: usize,
-    /// Columns per image.
-    pub cols: usize,
-    /// `count × rows × cols` pixels, row-major.
-    pub pixels: Vec<u8>,
+	/// Number of images.
+	pub count: usize,
+	/// Rows per image.
+	pub rows: usize,
+	/// Columns per image.
+	pub cols: usize,
+	/// `count × rows × cols` pixels, row-major.
+	pub pixels: Vec<u8>,
 }
 
 /// Returns the bytes, gunzipped if they start with the gzip magic.
 pub(crate) fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        GzDecoder::new(bytes.as_slice())
-            .take(MAX_DECOMPRESSED + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| Error::Idx(format!("gzip stream is corrupt: {e}")))?;
-        if out.len() as u64 > MAX_DECOMPRESSED {
-            return Err(Error::Idx(format!(
-                "decompresses to more than {MAX_DECOMPRESSED} bytes"
-            )));
-        }
-        Ok(out)
-    } else {
-        Ok(bytes)
-    }
+	if bytes.starts_with(&[0x1f, 0x8b]) {
+		let mut out = Vec::new();
+		GzDecoder::new(bytes.as_slice())
+			.take(MAX_DECOMPRESSED + 1)
+			.read_to_end(&mut out)
+			.map_err(|e| Error::Idx(format!("gzip stream is corrupt: {e}")))?;
+		if out.len() as u64 > MAX_DECOMPRESSED {
+			return Err(Error::Idx(format!("decompresses to more than {MAX_DECOMPRESSED} bytes")));
+		}
+		Ok(out)
+	} else {
+		Ok(bytes)
+	}
 }
 
 /// Parses the header, checks the length, and returns `(dims, values)`.
 fn parse<'a>(bytes: &'a [u8], rank: u8, what: &str) -> Result<(Vec<usize>, &'a [u8])> {
-    let header = bytes.get(..4).ok_or_else(|| {
-        Error::Idx(format!(
-            "{what}: {} bytes is too short for a header",
-            bytes.len()
-        ))
-    })?;
-    if header[0] != 0 || header[1] != 0 {
-        return Err(Error::Idx(format!(
-            "{what}: bad magic number {:02x}{:02x}{:02x}{:02x} (must start with 0000)",
-            header[0], header[1], header[2], header[3]
-        )));
-    }
-    if header[2] != UNSIGNED_BYTE {
-        return Err(Error::Idx(format!(
-            "{what}: element type 0x{:02x} is not supported (only unsigned bytes, 0x08)",
-            header[2]
-        )));
-    }
-    if header[3] != rank {
-        return Err(Error::Idx(format!(
-            "{what}: {} dimensions, expected {rank} (magic 0x0000080{rank})",
-            header[3]
-        )));
-    }
-    let dims_end = 4 + 4 * usize::from(rank);
-    let dims_bytes = bytes
-        .get(4..dims_end)
-        .ok_or_else(|| Error::Idx(format!("{what}: truncated in the dimensions")))?;
-    let dims: Vec<usize> = dims_bytes
-        .chunks_exact(4)
-        .map(|d| u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as usize)
-        .collect();
-    let expected = dims
-        .iter()
-        .try_fold(1usize, |acc, d| acc.checked_mul(*d))
-        .ok_or_else(|| Error::Idx(format!("{what}: dimensions {dims:?} overflow")))?;
-    let values = &bytes[dims_end..];
-    if values.len() != expected {
-        return Err(Error::Idx(format!(
-            "{what}: dimensions {dims:?} need {expected} bytes of data, the file has {}",
-            values.len()
-        )));
-    }
-    Ok((dims, values))
+	let header = bytes.get(..4).ok_or_else(|| {
+		Error::Idx(format!("{what}: {} bytes is too short for a header", bytes.len()))
+	})?;
+	if header[0] != 0 || header[1] != 0 {
+		return Err(Error::Idx(format!(
+			"{what}: bad magic number {:02x}{:02x}{:02x}{:02x} (must start with 0000)",
+			header[0], header[1], header[2], header[3]
+		)));
+	}
+	if header[2] != UNSIGNED_BYTE {
+		return Err(Error::Idx(format!(
+			"{what}: element type 0x{:02x} is not supported (only unsigned bytes, 0x08)",
+			header[2]
+		)));
+	}
+	if header[3] != rank {
+		return Err(Error::Idx(format!(
+			"{what}: {} dimensions, expected {rank} (magic 0x0000080{rank})",
+			header[3]
+		)));
+	}
+	let dims_end = 4 + 4 * usize::from(rank);
+	let dims_bytes = bytes
+		.get(4..dims_end)
+		.ok_or_else(|| Error::Idx(format!("{what}: truncated in the dimensions")))?;
+	let dims: Vec<usize> = dims_bytes
+		.chunks_exact(4)
+		.map(|d| u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as usize)
+		.collect();
+	let expected = dims
+		.iter()
+		.try_fold(1usize, |acc, d| acc.checked_mul(*d))
+		.ok_or_else(|| Error::Idx(format!("{what}: dimensions {dims:?} overflow")))?;
+	let values = &bytes[dims_end..];
+	if values.len() != expected {
+		return Err(Error::Idx(format!(
+			"{what}: dimensions {dims:?} need {expected} bytes of data, the file has {}",
+			values.len()
+		)));
+	}
+	Ok((dims, values))
 }
 
 /// Parses an IDX image file (magic `0x00000803`), plain or gzip.
 pub fn parse_idx_images(bytes: Vec<u8>) -> Result<IdxImages> {
-    let bytes = maybe_gunzip(bytes)?;
-    let (dims, values) = parse(&bytes, 3, "image file")?;
-    if dims[1] == 0 || dims[2] == 0 {
-        return Err(Error::Idx(format!(
-            "image file: empty images {}×{}",
-            dims[1], dims[2]
-        )));
-    }
-    Ok(IdxImages {
-        count: dims[0],
-        rows: dims[1],
-        cols: dims[2],
-        pixels: values.to_vec(),
-    })
+	let bytes = maybe_gunzip(bytes)?;
+	let (dims, values) = parse(&bytes, 3, "image file")?;
+	if dims[1] == 0 || dims[2] == 0 {
+		return Err(Error::Idx(format!("image file: empty images {}×{}", dims[1], dims[2])));
+	}
+	Ok(IdxImages { count: dims[0], rows: dims[1], cols: dims[2], pixels: values.to_vec() })
 }
 
 /// Parses an IDX label file (magic `0x00000801`), plain or gzip.
 pub fn parse_idx_labels(bytes: Vec<u8>) -> Result<Vec<u8>> {
-    let bytes = maybe_gunzip(bytes)?;
-    let (_, values) = parse(&bytes, 1, "label file")?;
-    Ok(values.to_vec())
+	let bytes = maybe_gunzip(bytes)?;
+	let (_, values) = parse(&bytes, 1, "label file")?;
+	Ok(values.to_vec())
 }
 
 /// Pairs images and labels into a dataset of `1 × rows × cols` samples scaled to `[0, 1]`.
 pub(crate) fn to_dataset(images: IdxImages, labels: Vec<u8>) -> Result<Dataset> {
-    if images.count != labels.len() {
-        return Err(Error::Idx(format!(
-            "{} images but {} labels",
-            images.count,
-            labels.len()
-        )));
-    }
-    let features = images
-        .pixels
-        .iter()
-        .map(|p| f32::from(*p) / 255.0)
-        .collect();
-    Dataset::new(
-        features,
-        labels.into_iter().map(u32::from).collect(),
-        vec![1, images.rows, images.cols],
-    )
+	if images.count != labels.len() {
+		return Err(Error::Idx(format!("{} images but {} labels", images.count, labels.len())));
+	}
+	let features = images.pixels.iter().map(|p| f32::from(*p) / 255.0).collect();
+	Dataset::new(
+		features,
+		labels.into_iter().map(u32::from).collect(),
+		vec![1, images.rows, images.cols],
+	)
 }
 
 /// Loads an image file and a label file (each plain or gzip) as one dataset.
 pub fn load_idx_pair(images: &Path, labels: &Path) -> Result<Dataset> {
-    let images = parse_idx_images(read_limited(images, MAX_DECOMPRESSED)?)?;
-    let labels = parse_idx_labels(read_limited(labels, MAX_DECOMPRESSED)?)?;
-    to_dataset(images, labels)
+	let images = parse_idx_images(read_limited(images, MAX_DECOMPRESSED)?)?;
+	let labels = parse_idx_labels(read_limited(labels, MAX_DECOMPRESSED)?)?;
+	to_dataset(images, labels)
 }
 
 /// Test helpers that write IDX files.
 #[cfg(test)]
 pub(crate) mod write {
-    use std::io::Write;
+	use std::io::Write;
 
-    /// An IDX image file of `count` images of `rows × cols`, pixel `i` = `i % 256`.
-    pub fn images(count: u32, rows: u32, cols: u32) -> Vec<u8> {
-        let mut out = vec![0, 0, 8, 3];
-        for d in [count, rows, cols] {
-            out.extend_from_slice(&d.to_be_bytes());
-        }
-        out.extend((0..count * rows * cols).map(|i| (i % 256) as u8));
-        out
-    }
+	/// An IDX image file of `count` images of `rows × cols`, pixel `i` = `i % 256`.
+	pub fn images(count: u32, rows: u32, cols: u32) -> Vec<u8> {
+		let mut out = vec![0, 0, 8, 3];
+		for d in [count, rows, cols] {
+			out.extend_from_slice(&d.to_be_bytes());
+		}
+		out.extend((0..count * rows * cols).map(|i| (i % 256) as u8));
+		out
+	}
 
-    /// An IDX label file.
-    pub fn labels(labels: &[u8]) -> Vec<u8> {
-        let mut out = vec![0, 0, 8, 1];
-        out.extend_from_slice(&(labels.len() as u32).to_be_bytes());
-        out.extend_from_slice(labels);
-        out
-    }
+	/// An IDX label file.
+	pub fn labels(labels: &[u8]) -> Vec<u8> {
+		let mut out = vec![0, 0, 8, 1];
+		out.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+		out.extend_from_slice(labels);
+		out
+	}
 
-    /// Gzip-compresses bytes.
-    pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(bytes).unwrap();
-        encoder.finish().unwrap()
-    }
+	/// Gzip-compresses bytes.
+	pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+		let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+		encoder.write_all(bytes).unwrap();
+		encoder.finish().unwrap()
+	}
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+	use super::*;
 
-    #[test]
-    fn parses_plain_and_gzip_files_the_same() {
-        let images = write::images(3, 4, 5);
-        let plain = parse_idx_images(images.clone()).unwrap();
-        assert_eq!((plain.count, plain.rows, plain.cols), (3, 4, 5));
-        assert_eq!(plain.pixels.len(), 60);
-        assert_eq!(parse_idx_images(write::gzip(&images)).unwrap(), plain);
-        let labels = parse_idx_labels(write::gzip(&write::labels(&[1, 2, 3]))).unwrap();
-        let data = to_dataset(plain, labels).unwrap();
-        assert_eq!(data.len(), 3);
-        assert_eq!(data.sample_shape(), &[1, 4, 5]);
-        assert_eq!(data.labels(), &[1, 2, 3]);
-        assert_eq!(data.features()[1], 1.0 / 255.0);
-    }
+	#[test]
+	fn parses_plain_and_gzip_files_the_same() {
+		let images = write::images(3, 4, 5);
+		let plain = parse_idx_images(images.clone()).unwrap();
+		assert_eq!((plain.count, plain.rows, plain.cols), (3, 4, 5));
+		assert_eq!(plain.pixels.len(), 60);
+		assert_eq!(parse_idx_images(write::gzip(&images)).unwrap(), plain);
+		let labels = parse_idx_labels(write::gzip(&write::labels(&[1, 2, 3]))).unwrap();
+		let data = to_dataset(plain, labels).unwrap();
+		assert_eq!(data.len(), 3);
+		assert_eq!(data.sample_shape(), &[1, 4, 5]);
+		assert_eq!(data.labels(), &[1, 2, 3]);
+		assert_eq!(data.features()[1], 1.0 / 255.0);
+	}
 
-    #[test]
-    fn malformed_files_are_typed_errors() {
-        let good = write::images(2, 3, 3);
-        let cases: Vec<(&str, Vec<u8>)> = vec![
-            ("empty", vec![]),
-            ("short header", vec![0, 0, 8]),
-            ("bad magic", {
-                let mut b = good.clone();
-                b[0] = 1;
-                b
-            }),
-            ("float type", {
-                let mut b = good.clone();
-                b[2] = 0x0d;
-                b
-            }),
-            ("label magic for images", write::labels(&[1, 2])),
-            ("truncated data", good[..good.len() - 1].to_vec()),
-            ("trailing data", {
-                let mut b = good.clone();
-                b.push(0);
-                b
-            }),
-            ("truncated dims", good[..9].to_vec()),
-            ("huge dims", {
-                let mut b = vec![0, 0, 8, 3];
-                for _ in 0..3 {
-                    b.extend_from_slice(&u32::MAX.to_be_bytes());
-                }
-                b
-            }),
-            ("corrupt gzip", {
-                let mut b = write::gzip(&good);
-                let n = b.len();
-                b.truncate(n / 2);
-                b
-            }),
-        ];
-        for (name, bytes) in cases {
-            assert!(
-                matches!(parse_idx_images(bytes), Err(Error::Idx(_))),
-                "{name}"
-            );
-        }
-        let images = parse_idx_images(good).unwrap();
-        let labels = parse_idx_labels(write::labels(&[1])).unwrap();
-        assert!(matches!(to_dataset(images, labels), Err(Error::Idx(_))));
-    }
+	#[test]
+	fn malformed_files_are_typed_errors() {
+		let good = write::images(2, 3, 3);
+		let cases: Vec<(&str, Vec<u8>)> = vec![
+			("empty", vec![]),
+			("short header", vec![0, 0, 8]),
+			("bad magic", {
+				let mut b = good.clone();
+				b[0] = 1;
+				b
+			}),
+			("float type", {
+				let mut b = good.clone();
+				b[2] = 0x0d;
+				b
+			}),
+			("label magic for images", write::labels(&[1, 2])),
+			("truncated data", good[..good.len() - 1].to_vec()),
+			("trailing data", {
+				let mut b = good.clone();
+				b.push(0);
+				b
+			}),
+			("truncated dims", good[..9].to_vec()),
+			("huge dims", {
+				let mut b = vec![0, 0, 8, 3];
+				for _ in 0..3 {
+					b.extend_from_slice(&u32::MAX.to_be_bytes());
+				}
+				b
+			}),
+			("corrupt gzip", {
+				let mut b = write::gzip(&good);
+				let n = b.len();
+				b.truncate(n / 2);
+				b
+			}),
+		];
+		for (name, bytes) in cases {
+			assert!(matches!(parse_idx_images(bytes), Err(Error::Idx(_))), "{name}");
+		}
+		let images = parse_idx_images(good).unwrap();
+		let labels = parse_idx_labels(write::labels(&[1])).unwrap();
+		assert!(matches!(to_dataset(images, labels), Err(Error::Idx(_))));
+	}
 }

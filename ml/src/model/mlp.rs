@@ -14,76 +14,67 @@ use super::{Family, ParamInfo};
 /// The burn module of an MLP.
 #[derive(Module, Debug)]
 pub struct Mlp {
-    /// Dense layers, input side first.
-    pub layers: Vec<Linear>,
-    /// Non-linearity after each hidden layer.
-    #[module(skip)]
-    pub activation: Activation,
+	/// Dense layers, input side first.
+	pub layers: Vec<Linear>,
+	/// Non-linearity after each hidden layer.
+	#[module(skip)]
+	pub activation: Activation,
 }
 
 fn widths(spec: &MlpSpec) -> Vec<usize> {
-    std::iter::once(spec.inputs)
-        .chain(spec.hidden.iter().copied())
-        .chain(std::iter::once(spec.outputs))
-        .map(|w| w as usize)
-        .collect()
+	std::iter::once(spec.inputs)
+		.chain(spec.hidden.iter().copied())
+		.chain(std::iter::once(spec.outputs))
+		.map(|w| w as usize)
+		.collect()
 }
 
 /// Applies an activation.
 pub fn activate<const D: usize>(activation: Activation, x: Tensor<D>) -> Tensor<D> {
-    match activation {
-        Activation::Relu => relu(x),
-        Activation::Tanh => tanh(x),
-        Activation::Sigmoid => sigmoid(x),
-        Activation::Gelu => gelu_approximate(x),
-    }
+	match activation {
+		Activation::Relu => relu(x),
+		Activation::Tanh => tanh(x),
+		Activation::Sigmoid => sigmoid(x),
+		Activation::Gelu => gelu_approximate(x),
+	}
 }
 
 impl Family for Mlp {
-    type Spec = MlpSpec;
+	type Spec = MlpSpec;
 
-    fn build(spec: &MlpSpec, device: &Device) -> Self {
-        let widths = widths(spec);
-        let layers = widths
-            .windows(2)
-            .map(|w| LinearConfig::new(w[0], w[1]).init(device))
-            .collect();
-        Mlp {
-            layers,
-            activation: spec.activation,
-        }
-    }
+	fn build(spec: &MlpSpec, device: &Device) -> Self {
+		let widths = widths(spec);
+		let layers =
+			widths.windows(2).map(|w| LinearConfig::new(w[0], w[1]).init(device)).collect();
+		Mlp { layers, activation: spec.activation }
+	}
 
-    fn layout(spec: &MlpSpec) -> Vec<ParamInfo> {
-        widths(spec)
-            .windows(2)
-            .enumerate()
-            .flat_map(|(i, w)| {
-                [
-                    ParamInfo {
-                        path: format!("layers.{i}.weight"),
-                        shape: vec![w[0], w[1]],
-                        fan_in: w[0],
-                    },
-                    ParamInfo {
-                        path: format!("layers.{i}.bias"),
-                        shape: vec![w[1]],
-                        fan_in: w[0],
-                    },
-                ]
-            })
-            .collect()
-    }
+	fn layout(spec: &MlpSpec) -> Vec<ParamInfo> {
+		widths(spec)
+			.windows(2)
+			.enumerate()
+			.flat_map(|(i, w)| {
+				[
+					ParamInfo {
+						path: format!("layers.{i}.weight"),
+						shape: vec![w[0], w[1]],
+						fan_in: w[0],
+					},
+					ParamInfo { path: format!("layers.{i}.bias"), shape: vec![w[1]], fan_in: w[0] },
+				]
+			})
+			.collect()
+	}
 
-    fn forward(&self, input: Tensor<2>) -> Tensor<2> {
-        let last = self.layers.len().saturating_sub(1);
-        self.layers.iter().enumerate().fold(input, |x, (i, layer)| {
-            let y = layer.forward(x);
-            if i < last {
-                activate(self.activation, y)
-            } else {
-                y
-            }
-        })
-    }
+	fn forward(&self, input: Tensor<2>) -> Tensor<2> {
+		let last = self.layers.len().saturating_sub(1);
+		self.layers.iter().enumerate().fold(input, |x, (i, layer)| {
+			let y = layer.forward(x);
+			if i < last {
+				activate(self.activation, y)
+			} else {
+				y
+			}
+		})
+	}
 }

@@ -57,7 +57,11 @@ where
 	Ok(id)
 }
 
-fn fill_allow_list<T: Config>(owner: &T::AccountId, id: DatasetId, leave_free: u32) -> Result<(), BenchmarkError>
+fn fill_allow_list<T: Config>(
+	owner: &T::AccountId,
+	id: DatasetId,
+	leave_free: u32,
+) -> Result<(), BenchmarkError>
 where
 	T::Currency: Mutate<T::AccountId>,
 {
@@ -171,9 +175,14 @@ mod benchmarks {
 		let owner = funded::<T>("owner", 0);
 		let flagger = funded::<T>("flagger", 0);
 		let id = listed::<T>(&owner, 1)?;
-		Pallet::<T>::flag(RawOrigin::Signed(flagger).into(), id, vec![b'r'; T::MaxReasonLen::get() as usize])
-			.map_err(|_| BenchmarkError::Stop("flag failed"))?;
-		let origin = T::FlagOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		Pallet::<T>::flag(
+			RawOrigin::Signed(flagger).into(),
+			id,
+			vec![b'r'; T::MaxReasonLen::get() as usize],
+		)
+		.map_err(|_| BenchmarkError::Stop("flag failed"))?;
+		let origin =
+			T::FlagOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id, true);
 		assert_eq!(Datasets::<T>::get(id).map(|d| d.status), Some(ListingStatus::Removed));

@@ -53,11 +53,11 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::*,
-	CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
 	traits::{
 		fungible::{Inspect, MutateHold},
 		tokens::{Fortitude, Precision, Restriction},
 	},
+	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
@@ -72,7 +72,18 @@ pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 /// Who may use a dataset in a job.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
 pub enum Visibility {
 	/// Anyone.
 	Public,
@@ -92,7 +103,9 @@ pub enum ListingStatus {
 }
 
 /// A dataset listing.
-#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound)]
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
 #[scale_info(skip_type_params(T))]
 pub struct Dataset<T: Config> {
 	/// Who listed it and receives its use fees.
@@ -122,7 +135,9 @@ pub struct Dataset<T: Config> {
 }
 
 /// An open flag against a listing.
-#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound)]
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
 #[scale_info(skip_type_params(T))]
 pub struct Flag<T: Config> {
 	/// Who raised it.
@@ -243,7 +258,12 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A dataset was listed and its deposit held.
-		Registered { id: DatasetId, owner: T::AccountId, content: ContentHash, deposit: BalanceOf<T> },
+		Registered {
+			id: DatasetId,
+			owner: T::AccountId,
+			content: ContentHash,
+			deposit: BalanceOf<T>,
+		},
 		/// The price per use changed.
 		PriceChanged { id: DatasetId, price_per_use: BalanceOf<T> },
 		/// The URI changed (the content did not).
@@ -339,7 +359,10 @@ pub mod pallet {
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			ensure!(content.size > 0, Error::<T>::EmptyContent);
-			ensure!(!DatasetByContent::<T>::contains_key(content.root), Error::<T>::DuplicateContentHash);
+			ensure!(
+				!DatasetByContent::<T>::contains_key(content.root),
+				Error::<T>::DuplicateContentHash
+			);
 			let uri = Self::parse_uri(&uri)?;
 			ensure!(licence.is_valid(), Error::<T>::InvalidLicence);
 			let description: BoundedVec<u8, T::MaxDescriptionLen> =
@@ -376,7 +399,11 @@ pub mod pallet {
 		/// Change what one use of the dataset costs. Jobs already posted keep their price.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_price())]
-		pub fn set_price(origin: OriginFor<T>, id: DatasetId, price_per_use: BalanceOf<T>) -> DispatchResult {
+		pub fn set_price(
+			origin: OriginFor<T>,
+			id: DatasetId,
+			price_per_use: BalanceOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut dataset = Self::owned_active(&who, id)?;
 			dataset.price_per_use = price_per_use;
@@ -403,7 +430,11 @@ pub mod pallet {
 		/// Make the listing public or restrict it to its allow-list.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::set_visibility())]
-		pub fn set_visibility(origin: OriginFor<T>, id: DatasetId, visibility: Visibility) -> DispatchResult {
+		pub fn set_visibility(
+			origin: OriginFor<T>,
+			id: DatasetId,
+			visibility: Visibility,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut dataset = Self::owned_active(&who, id)?;
 			dataset.visibility = visibility;
@@ -432,7 +463,8 @@ pub mod pallet {
 		pub fn disallow(origin: OriginFor<T>, id: DatasetId, who: T::AccountId) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			let mut dataset = Self::owned_active(&owner, id)?;
-			let position = dataset.allow_list.iter().position(|a| a == &who).ok_or(Error::<T>::NotAllowed)?;
+			let position =
+				dataset.allow_list.iter().position(|a| a == &who).ok_or(Error::<T>::NotAllowed)?;
 			dataset.allow_list.remove(position);
 			Self::settle_deposit(id, &mut dataset)?;
 			Datasets::<T>::insert(id, dataset);
@@ -502,7 +534,12 @@ pub mod pallet {
 				Self::transfer_held(&deposit, &dataset.owner, &treasury, to_treasury)?;
 				let released_to_owner =
 					T::Currency::release_all(&deposit, &dataset.owner, Precision::BestEffort)?;
-				T::Currency::release(&HoldReason::FlagBond.into(), &flag.flagger, flag.bond, Precision::BestEffort)?;
+				T::Currency::release(
+					&HoldReason::FlagBond.into(),
+					&flag.flagger,
+					flag.bond,
+					Precision::BestEffort,
+				)?;
 				dataset.deposit = Zero::zero();
 				dataset.status = ListingStatus::Removed;
 				Datasets::<T>::insert(id, dataset);
@@ -515,10 +552,18 @@ pub mod pallet {
 					released_to_owner,
 				});
 			} else {
-				let slashed_bond =
-					Self::transfer_held(&HoldReason::FlagBond.into(), &flag.flagger, &treasury, flag.bond)?;
+				let slashed_bond = Self::transfer_held(
+					&HoldReason::FlagBond.into(),
+					&flag.flagger,
+					&treasury,
+					flag.bond,
+				)?;
 				Flags::<T>::remove(id);
-				Self::deposit_event(Event::FlagRejected { id, flagger: flag.flagger, slashed_bond });
+				Self::deposit_event(Event::FlagRejected {
+					id,
+					flagger: flag.flagger,
+					slashed_bond,
+				});
 			}
 			Ok(())
 		}
@@ -606,22 +651,37 @@ impl<T: Config> Pallet<T> {
 		for (id, dataset) in Datasets::<T>::iter() {
 			count = count.saturating_add(1);
 			ensure!(id < next, "dataset id at or above NextDatasetId");
-			ensure!(DatasetByContent::<T>::get(dataset.content.root) == Some(id), "content index does not point back");
-			ensure!(DatasetsByOwner::<T>::contains_key(&dataset.owner, id), "owner index entry missing");
+			ensure!(
+				DatasetByContent::<T>::get(dataset.content.root) == Some(id),
+				"content index does not point back"
+			);
+			ensure!(
+				DatasetsByOwner::<T>::contains_key(&dataset.owner, id),
+				"owner index entry missing"
+			);
 			match dataset.status {
 				ListingStatus::Active => {
-					ensure!(dataset.deposit == Self::required_deposit(&dataset), "deposit does not match record size");
-				},
+					ensure!(
+						dataset.deposit == Self::required_deposit(&dataset),
+						"deposit does not match record size"
+					);
+				}
 				_ => {
 					ensure!(dataset.deposit.is_zero(), "inactive listing still records a deposit");
 					ensure!(!Flags::<T>::contains_key(id), "inactive listing has an open flag");
-				},
+				}
 			}
 			let entry = deposits.entry(dataset.owner.clone()).or_insert_with(Zero::zero);
 			*entry = entry.saturating_add(dataset.deposit);
 		}
-		ensure!(DatasetByContent::<T>::iter().count() as u64 == count, "content index has stale entries");
-		ensure!(DatasetsByOwner::<T>::iter().count() as u64 == count, "owner index has stale entries");
+		ensure!(
+			DatasetByContent::<T>::iter().count() as u64 == count,
+			"content index has stale entries"
+		);
+		ensure!(
+			DatasetsByOwner::<T>::iter().count() as u64 == count,
+			"owner index has stale entries"
+		);
 		for (owner, total) in deposits {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::ListingDeposit.into(), &owner) == total,
@@ -648,8 +708,10 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> DatasetInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn can_use(who: &T::AccountId, dataset: DatasetId) -> bool {
 		Datasets::<T>::get(dataset).is_some_and(|d| {
-			d.status == ListingStatus::Active &&
-				(d.visibility == Visibility::Public || &d.owner == who || d.allow_list.contains(who))
+			d.status == ListingStatus::Active
+				&& (d.visibility == Visibility::Public
+					|| &d.owner == who
+					|| d.allow_list.contains(who))
 		})
 	}
 
@@ -658,7 +720,9 @@ impl<T: Config> DatasetInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn price_per_use(dataset: DatasetId) -> Option<BalanceOf<T>> {
-		Datasets::<T>::get(dataset).filter(|d| d.status == ListingStatus::Active).map(|d| d.price_per_use)
+		Datasets::<T>::get(dataset)
+			.filter(|d| d.status == ListingStatus::Active)
+			.map(|d| d.price_per_use)
 	}
 
 	fn content(dataset: DatasetId) -> Option<ContentHash> {

@@ -73,7 +73,13 @@ impl ExtBuilder {
 	pub fn build() -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
-			balances: vec![(ALICE, 100_000), (BOB, 100_000), (CHARLIE, 100_000), (PAUPER, 150), (TREASURY, 1)],
+			balances: vec![
+				(ALICE, 100_000),
+				(BOB, 100_000),
+				(CHARLIE, 100_000),
+				(PAUPER, 150),
+				(TREASURY, 1),
+			],
 			..Default::default()
 		}
 		.assimilate_storage(&mut storage)

@@ -3,7 +3,9 @@
 use crate::{mock::*, *};
 // The runtime's pallet, not the storage map of the same name.
 use crate::mock::Datasets;
-use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, traits::fungible::Mutate};
+use frame_support::{
+	assert_noop, assert_ok, traits::fungible::InspectHold, traits::fungible::Mutate,
+};
 use sp_runtime::DispatchError;
 
 const URI: &[u8] = b"https://data.example.org/fashion-mnist/train.tar";
@@ -28,7 +30,10 @@ fn register(owner: AccountId, seed: u8) -> DatasetId {
 }
 
 fn held(who: AccountId, reason: HoldReason) -> Balance {
-	<Balances as InspectHold<AccountId>>::balance_on_hold(&RuntimeHoldReason::Datasets(reason), &who)
+	<Balances as InspectHold<AccountId>>::balance_on_hold(
+		&RuntimeHoldReason::Datasets(reason),
+		&who,
+	)
 }
 
 fn free(who: AccountId) -> Balance {
@@ -58,7 +63,8 @@ mod register {
 			assert!(DatasetsByOwner::<Test>::contains_key(ALICE, id));
 			assert_eq!(NextDatasetId::<Test>::get(), id + 1);
 			System::assert_last_event(
-				Event::Registered { id, owner: ALICE, content: content(1), deposit: expected }.into(),
+				Event::Registered { id, owner: ALICE, content: content(1), deposit: expected }
+					.into(),
 			);
 		});
 	}
@@ -83,7 +89,12 @@ mod register {
 		});
 	}
 
-	fn try_register(uri: &[u8], licence: Licence, description: Vec<u8>, content: ContentHash) -> DispatchResult {
+	fn try_register(
+		uri: &[u8],
+		licence: Licence,
+		description: Vec<u8>,
+		content: ContentHash,
+	) -> DispatchResult {
 		Datasets::register(
 			RuntimeOrigin::signed(ALICE),
 			content,
@@ -100,14 +111,25 @@ mod register {
 	fn refuses_bad_input_and_loses_nothing() {
 		ExtBuilder::build_and_execute(|| {
 			let too_long_uri = [b"https://".as_slice(), &[b'a'; 300]].concat();
-			assert_noop!(try_register(&too_long_uri, Licence::Mit, vec![], content(2)), Error::<Test>::UriTooLong);
+			assert_noop!(
+				try_register(&too_long_uri, Licence::Mit, vec![], content(2)),
+				Error::<Test>::UriTooLong
+			);
 			assert_noop!(
 				try_register(b"ftp://example.org/data.csv", Licence::Mit, vec![], content(2)),
 				Error::<Test>::UnsupportedUriScheme
 			);
-			assert_noop!(try_register(b"https://", Licence::Mit, vec![], content(2)), Error::<Test>::MalformedUri);
 			assert_noop!(
-				try_register(URI, Licence::Mit, vec![b'x'; MAX_DESCRIPTION as usize + 1], content(2)),
+				try_register(b"https://", Licence::Mit, vec![], content(2)),
+				Error::<Test>::MalformedUri
+			);
+			assert_noop!(
+				try_register(
+					URI,
+					Licence::Mit,
+					vec![b'x'; MAX_DESCRIPTION as usize + 1],
+					content(2)
+				),
 				Error::<Test>::DescriptionTooLong
 			);
 			assert_noop!(
@@ -178,19 +200,40 @@ mod owner_updates {
 	fn only_the_owner_updates_an_active_listing() {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);
-			assert_noop!(Datasets::set_price(RuntimeOrigin::signed(BOB), id, 1), Error::<Test>::NotOwner);
-			assert_noop!(Datasets::set_price(RuntimeOrigin::signed(ALICE), 42, 1), Error::<Test>::UnknownDataset);
-			assert_noop!(Datasets::set_uri(RuntimeOrigin::signed(BOB), id, URI.to_vec()), Error::<Test>::NotOwner);
+			assert_noop!(
+				Datasets::set_price(RuntimeOrigin::signed(BOB), id, 1),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Datasets::set_price(RuntimeOrigin::signed(ALICE), 42, 1),
+				Error::<Test>::UnknownDataset
+			);
+			assert_noop!(
+				Datasets::set_uri(RuntimeOrigin::signed(BOB), id, URI.to_vec()),
+				Error::<Test>::NotOwner
+			);
 			assert_noop!(
 				Datasets::set_visibility(RuntimeOrigin::signed(BOB), id, Visibility::AllowList),
 				Error::<Test>::NotOwner
 			);
-			assert_noop!(Datasets::allow(RuntimeOrigin::signed(BOB), id, CHARLIE), Error::<Test>::NotOwner);
-			assert_noop!(Datasets::disallow(RuntimeOrigin::signed(BOB), id, CHARLIE), Error::<Test>::NotOwner);
+			assert_noop!(
+				Datasets::allow(RuntimeOrigin::signed(BOB), id, CHARLIE),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Datasets::disallow(RuntimeOrigin::signed(BOB), id, CHARLIE),
+				Error::<Test>::NotOwner
+			);
 			assert_noop!(Datasets::retire(RuntimeOrigin::signed(BOB), id), Error::<Test>::NotOwner);
 			assert_ok!(Datasets::retire(RuntimeOrigin::signed(ALICE), id));
-			assert_noop!(Datasets::set_price(RuntimeOrigin::signed(ALICE), id, 1), Error::<Test>::NotActive);
-			assert_noop!(Datasets::retire(RuntimeOrigin::signed(ALICE), id), Error::<Test>::NotActive);
+			assert_noop!(
+				Datasets::set_price(RuntimeOrigin::signed(ALICE), id, 1),
+				Error::<Test>::NotActive
+			);
+			assert_noop!(
+				Datasets::retire(RuntimeOrigin::signed(ALICE), id),
+				Error::<Test>::NotActive
+			);
 		});
 	}
 
@@ -199,7 +242,9 @@ mod owner_updates {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);
 			let before = dataset(id).deposit;
-			let longer = b"ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/train.tar".to_vec();
+			let longer =
+				b"ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/train.tar"
+					.to_vec();
 			assert_ok!(Datasets::set_uri(RuntimeOrigin::signed(ALICE), id, longer.clone()));
 			let listing = dataset(id);
 			assert_eq!(listing.uri.as_bytes(), &longer[..]);
@@ -221,8 +266,14 @@ mod owner_updates {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);
 			assert!(<Datasets as DatasetInspect<_, _>>::can_use(&BOB, id));
-			assert_ok!(Datasets::set_visibility(RuntimeOrigin::signed(ALICE), id, Visibility::AllowList));
-			System::assert_last_event(Event::VisibilityChanged { id, visibility: Visibility::AllowList }.into());
+			assert_ok!(Datasets::set_visibility(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				Visibility::AllowList
+			));
+			System::assert_last_event(
+				Event::VisibilityChanged { id, visibility: Visibility::AllowList }.into(),
+			);
 			assert!(!<Datasets as DatasetInspect<_, _>>::can_use(&BOB, id));
 			assert!(<Datasets as DatasetInspect<_, _>>::can_use(&ALICE, id));
 
@@ -244,12 +295,21 @@ mod owner_updates {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);
 			assert_ok!(Datasets::allow(RuntimeOrigin::signed(ALICE), id, BOB));
-			assert_noop!(Datasets::allow(RuntimeOrigin::signed(ALICE), id, BOB), Error::<Test>::AlreadyAllowed);
-			assert_noop!(Datasets::disallow(RuntimeOrigin::signed(ALICE), id, CHARLIE), Error::<Test>::NotAllowed);
+			assert_noop!(
+				Datasets::allow(RuntimeOrigin::signed(ALICE), id, BOB),
+				Error::<Test>::AlreadyAllowed
+			);
+			assert_noop!(
+				Datasets::disallow(RuntimeOrigin::signed(ALICE), id, CHARLIE),
+				Error::<Test>::NotAllowed
+			);
 			for who in 10..(10 + MAX_ALLOW_LIST as u64 - 1) {
 				assert_ok!(Datasets::allow(RuntimeOrigin::signed(ALICE), id, who));
 			}
-			assert_noop!(Datasets::allow(RuntimeOrigin::signed(ALICE), id, CHARLIE), Error::<Test>::AllowListFull);
+			assert_noop!(
+				Datasets::allow(RuntimeOrigin::signed(ALICE), id, CHARLIE),
+				Error::<Test>::AllowListFull
+			);
 		});
 	}
 
@@ -265,7 +325,10 @@ mod owner_updates {
 				spendable,
 				frame_support::traits::tokens::Preservation::Preserve
 			));
-			assert_noop!(Datasets::allow(RuntimeOrigin::signed(BOB), id, ALICE), Error::<Test>::InsufficientBalance);
+			assert_noop!(
+				Datasets::allow(RuntimeOrigin::signed(BOB), id, ALICE),
+				Error::<Test>::InsufficientBalance
+			);
 		});
 	}
 
@@ -284,7 +347,10 @@ mod owner_updates {
 			assert_eq!(listing.deposit, 0);
 			assert_eq!(<Datasets as DatasetInspect<_, _>>::content(id), Some(content(1)));
 			assert_eq!(<Datasets as DatasetInspect<_, _>>::owner(id), Some(ALICE));
-			assert_eq!(<Datasets as DatasetInspect<_, _>>::format(id), Some(DatasetFormat::IdxArchive));
+			assert_eq!(
+				<Datasets as DatasetInspect<_, _>>::format(id),
+				Some(DatasetFormat::IdxArchive)
+			);
 			assert!(!<Datasets as DatasetInspect<_, _>>::can_use(&ALICE, id));
 			assert_eq!(<Datasets as DatasetInspect<_, _>>::price_per_use(id), None);
 			// The content stays claimed: lineage must keep naming one listing.
@@ -312,11 +378,18 @@ mod flags {
 	fn flag_holds_the_bond() {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);
-			assert_ok!(Datasets::flag(RuntimeOrigin::signed(BOB), id, b"not the licence it claims".to_vec()));
+			assert_ok!(Datasets::flag(
+				RuntimeOrigin::signed(BOB),
+				id,
+				b"not the licence it claims".to_vec()
+			));
 			assert_eq!(held(BOB, HoldReason::FlagBond), FLAG_BOND);
 			assert_eq!(Flags::<Test>::get(id).map(|f| f.flagger), Some(BOB));
 			System::assert_last_event(Event::Flagged { id, flagger: BOB, bond: FLAG_BOND }.into());
-			assert_noop!(Datasets::retire(RuntimeOrigin::signed(ALICE), id), Error::<Test>::FlagPending);
+			assert_noop!(
+				Datasets::retire(RuntimeOrigin::signed(ALICE), id),
+				Error::<Test>::FlagPending
+			);
 		});
 	}
 
@@ -325,20 +398,38 @@ mod flags {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);
 			let reason = b"spam".to_vec();
-			assert_noop!(Datasets::flag(RuntimeOrigin::signed(BOB), 9, reason.clone()), Error::<Test>::UnknownDataset);
-			assert_noop!(Datasets::flag(RuntimeOrigin::signed(ALICE), id, reason.clone()), Error::<Test>::OwnListing);
-			assert_noop!(Datasets::flag(RuntimeOrigin::signed(BOB), id, vec![]), Error::<Test>::InvalidReason);
-			assert_noop!(Datasets::flag(RuntimeOrigin::signed(BOB), id, vec![b'x'; 65]), Error::<Test>::InvalidReason);
+			assert_noop!(
+				Datasets::flag(RuntimeOrigin::signed(BOB), 9, reason.clone()),
+				Error::<Test>::UnknownDataset
+			);
+			assert_noop!(
+				Datasets::flag(RuntimeOrigin::signed(ALICE), id, reason.clone()),
+				Error::<Test>::OwnListing
+			);
+			assert_noop!(
+				Datasets::flag(RuntimeOrigin::signed(BOB), id, vec![]),
+				Error::<Test>::InvalidReason
+			);
+			assert_noop!(
+				Datasets::flag(RuntimeOrigin::signed(BOB), id, vec![b'x'; 65]),
+				Error::<Test>::InvalidReason
+			);
 			assert_noop!(
 				Datasets::flag(RuntimeOrigin::signed(PAUPER), id, reason.clone()),
 				Error::<Test>::InsufficientBalance
 			);
 			assert_ok!(Datasets::flag(RuntimeOrigin::signed(BOB), id, reason.clone()));
-			assert_noop!(Datasets::flag(RuntimeOrigin::signed(CHARLIE), id, reason.clone()), Error::<Test>::AlreadyFlagged);
+			assert_noop!(
+				Datasets::flag(RuntimeOrigin::signed(CHARLIE), id, reason.clone()),
+				Error::<Test>::AlreadyFlagged
+			);
 
 			let retired = register(ALICE, 2);
 			assert_ok!(Datasets::retire(RuntimeOrigin::signed(ALICE), retired));
-			assert_noop!(Datasets::flag(RuntimeOrigin::signed(BOB), retired, reason), Error::<Test>::NotActive);
+			assert_noop!(
+				Datasets::flag(RuntimeOrigin::signed(BOB), retired, reason),
+				Error::<Test>::NotActive
+			);
 		});
 	}
 
@@ -356,8 +447,14 @@ mod flags {
 			let to_flagger = slashed / 5;
 			let to_treasury = slashed - to_flagger;
 			System::assert_last_event(
-				Event::FlagUpheld { id, flagger: BOB, to_flagger, to_treasury, released_to_owner: deposit - slashed }
-					.into(),
+				Event::FlagUpheld {
+					id,
+					flagger: BOB,
+					to_flagger,
+					to_treasury,
+					released_to_owner: deposit - slashed,
+				}
+				.into(),
 			);
 			assert_eq!(free(ALICE), alice_free + deposit - slashed);
 			assert_eq!(free(BOB), bob_free + FLAG_BOND + to_flagger);
@@ -375,13 +472,16 @@ mod flags {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);
 			assert_ok!(Datasets::flag(RuntimeOrigin::signed(BOB), id, b"I dislike it".to_vec()));
-			let (bob_total, treasury_free) = (
-				<Balances as Inspect<AccountId>>::total_balance(&BOB),
-				free(TREASURY),
-			);
+			let (bob_total, treasury_free) =
+				(<Balances as Inspect<AccountId>>::total_balance(&BOB), free(TREASURY));
 			assert_ok!(Datasets::resolve_flag(RuntimeOrigin::root(), id, false));
-			System::assert_last_event(Event::FlagRejected { id, flagger: BOB, slashed_bond: FLAG_BOND }.into());
-			assert_eq!(<Balances as Inspect<AccountId>>::total_balance(&BOB), bob_total - FLAG_BOND);
+			System::assert_last_event(
+				Event::FlagRejected { id, flagger: BOB, slashed_bond: FLAG_BOND }.into(),
+			);
+			assert_eq!(
+				<Balances as Inspect<AccountId>>::total_balance(&BOB),
+				bob_total - FLAG_BOND
+			);
 			assert_eq!(free(TREASURY), treasury_free + FLAG_BOND);
 			assert_eq!(dataset(id).status, ListingStatus::Active);
 			assert!(Flags::<Test>::get(id).is_none());
@@ -392,9 +492,15 @@ mod flags {
 	fn resolve_flag_errors() {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);
-			assert_noop!(Datasets::resolve_flag(RuntimeOrigin::root(), id, true), Error::<Test>::NotFlagged);
+			assert_noop!(
+				Datasets::resolve_flag(RuntimeOrigin::root(), id, true),
+				Error::<Test>::NotFlagged
+			);
 			assert_ok!(Datasets::flag(RuntimeOrigin::signed(BOB), id, b"spam".to_vec()));
-			assert_noop!(Datasets::resolve_flag(RuntimeOrigin::signed(CHARLIE), id, true), DispatchError::BadOrigin);
+			assert_noop!(
+				Datasets::resolve_flag(RuntimeOrigin::signed(CHARLIE), id, true),
+				DispatchError::BadOrigin
+			);
 		});
 	}
 }

@@ -6,7 +6,10 @@
 #![allow(unused_parens, unused_imports, missing_docs)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
+use frame_support::{
+	traits::Get,
+	weights::{constants::RocksDbWeight, Weight},
+};
 
 /// Weight functions needed for `pallet_datasets`.
 pub trait WeightInfo {
@@ -73,13 +76,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For tests: the same weights against the reference database.
 impl WeightInfo for () {
-	fn register() -> Weight { Weight::from_parts(60_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(4, 6)) }
-	fn set_price() -> Weight { Weight::from_parts(20_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(1, 1)) }
-	fn set_uri() -> Weight { Weight::from_parts(40_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(3, 3)) }
-	fn set_visibility() -> Weight { Weight::from_parts(20_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(1, 1)) }
-	fn allow() -> Weight { Weight::from_parts(45_000_000, 7_000).saturating_add(RocksDbWeight::get().reads_writes(3, 3)) }
-	fn disallow() -> Weight { Weight::from_parts(45_000_000, 7_000).saturating_add(RocksDbWeight::get().reads_writes(3, 3)) }
-	fn retire() -> Weight { Weight::from_parts(40_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(4, 3)) }
-	fn flag() -> Weight { Weight::from_parts(40_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(4, 3)) }
-	fn resolve_flag() -> Weight { Weight::from_parts(90_000_000, 8_000).saturating_add(RocksDbWeight::get().reads_writes(8, 8)) }
+	fn register() -> Weight {
+		Weight::from_parts(60_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 6))
+	}
+	fn set_price() -> Weight {
+		Weight::from_parts(20_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+	}
+	fn set_uri() -> Weight {
+		Weight::from_parts(40_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+	}
+	fn set_visibility() -> Weight {
+		Weight::from_parts(20_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+	}
+	fn allow() -> Weight {
+		Weight::from_parts(45_000_000, 7_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+	}
+	fn disallow() -> Weight {
+		Weight::from_parts(45_000_000, 7_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+	}
+	fn retire() -> Weight {
+		Weight::from_parts(40_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 3))
+	}
+	fn flag() -> Weight {
+		Weight::from_parts(40_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 3))
+	}
+	fn resolve_flag() -> Weight {
+		Weight::from_parts(90_000_000, 8_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(8, 8))
+	}
 }

@@ -52,7 +52,7 @@ use frame_support::{
 		fungible::{Inspect, MutateHold},
 		tokens::Precision,
 	},
-	CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
+	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
@@ -67,7 +67,18 @@ pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 /// Where a model's weights came from.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
 pub enum Lineage {
 	/// Uploaded by its owner; nothing on chain vouches for how it was trained.
 	Uploaded,
@@ -87,7 +98,9 @@ pub enum ModelStatus {
 }
 
 /// A registered model (one version).
-#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound)]
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
 #[scale_info(skip_type_params(T))]
 pub struct Model<T: Config> {
 	/// Who registered it and receives its inference royalties.
@@ -236,8 +249,14 @@ pub mod pallet {
 
 	/// Verified evaluation scores per model and dataset, written by the compute pallet.
 	#[pallet::storage]
-	pub type Evaluations<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, ModelId, Twox64Concat, DatasetId, Evaluation<BlockNumberFor<T>>>;
+	pub type Evaluations<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ModelId,
+		Twox64Concat,
+		DatasetId,
+		Evaluation<BlockNumberFor<T>>,
+	>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -261,7 +280,13 @@ pub mod pallet {
 		/// The owner retired the model and got the deposit back.
 		Retired { id: ModelId, released: BalanceOf<T> },
 		/// A verified evaluation score was recorded.
-		EvaluationRecorded { model: ModelId, dataset: DatasetId, correct: u32, total: u32, job: JobId },
+		EvaluationRecorded {
+			model: ModelId,
+			dataset: DatasetId,
+			correct: u32,
+			total: u32,
+			job: JobId,
+		},
 	}
 
 	#[pallet::error]
@@ -381,7 +406,11 @@ pub mod pallet {
 		/// Change what one inference costs.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::set_price())]
-		pub fn set_price(origin: OriginFor<T>, model: ModelId, inference_price: BalanceOf<T>) -> DispatchResult {
+		pub fn set_price(
+			origin: OriginFor<T>,
+			model: ModelId,
+			inference_price: BalanceOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut record = Self::owned_active(&who, model)?;
 			record.inference_price = inference_price;
@@ -411,8 +440,12 @@ pub mod pallet {
 		pub fn retire(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut record = Self::owned_active(&who, model)?;
-			let released =
-				T::Currency::release(&HoldReason::ModelDeposit.into(), &who, record.deposit, Precision::BestEffort)?;
+			let released = T::Currency::release(
+				&HoldReason::ModelDeposit.into(),
+				&who,
+				record.deposit,
+				Precision::BestEffort,
+			)?;
 			record.deposit = Zero::zero();
 			record.status = ModelStatus::Retired;
 			Models::<T>::insert(model, record);
@@ -437,7 +470,9 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	fn bounded_description(description: Vec<u8>) -> Result<BoundedVec<u8, T::MaxDescriptionLen>, Error<T>> {
+	fn bounded_description(
+		description: Vec<u8>,
+	) -> Result<BoundedVec<u8, T::MaxDescriptionLen>, Error<T>> {
 		description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)
 	}
 
@@ -519,7 +554,12 @@ impl<T: Config> Pallet<T> {
 			T::Currency::hold(&reason, &model.owner, required.saturating_sub(model.deposit))
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 		} else if required < model.deposit {
-			T::Currency::release(&reason, &model.owner, model.deposit.saturating_sub(required), Precision::BestEffort)?;
+			T::Currency::release(
+				&reason,
+				&model.owner,
+				model.deposit.saturating_sub(required),
+				Precision::BestEffort,
+			)?;
 		} else {
 			return Ok(());
 		}
@@ -543,8 +583,14 @@ impl<T: Config> Pallet<T> {
 		for (id, model) in Models::<T>::iter() {
 			count = count.saturating_add(1);
 			ensure!(id < next_id, "model id at or above NextModelId");
-			ensure!(ModelByWeights::<T>::get(model.weights.root) == Some(id), "weights index does not point back");
-			ensure!(ModelsByOwner::<T>::contains_key(&model.owner, id), "owner index entry missing");
+			ensure!(
+				ModelByWeights::<T>::get(model.weights.root) == Some(id),
+				"weights index does not point back"
+			);
+			ensure!(
+				ModelsByOwner::<T>::contains_key(&model.owner, id),
+				"owner index entry missing"
+			);
 			if let Some(previous) = model.previous {
 				ensure!(
 					Models::<T>::get(previous).and_then(|p| p.next) == Some(id),
@@ -552,18 +598,31 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 			if let Some(next) = model.next {
-				ensure!(Models::<T>::get(next).and_then(|n| n.previous) == Some(id), "next version does not link back");
+				ensure!(
+					Models::<T>::get(next).and_then(|n| n.previous) == Some(id),
+					"next version does not link back"
+				);
 			}
 			match model.status {
-				ModelStatus::Active =>
-					ensure!(model.deposit == Self::required_deposit(&model), "deposit does not match record size"),
-				ModelStatus::Retired => ensure!(model.deposit.is_zero(), "retired model still records a deposit"),
+				ModelStatus::Active => ensure!(
+					model.deposit == Self::required_deposit(&model),
+					"deposit does not match record size"
+				),
+				ModelStatus::Retired => {
+					ensure!(model.deposit.is_zero(), "retired model still records a deposit")
+				}
 			}
 			let entry = deposits.entry(model.owner.clone()).or_insert_with(Zero::zero);
 			*entry = entry.saturating_add(model.deposit);
 		}
-		ensure!(ModelByWeights::<T>::iter().count() as u64 == count, "weights index has stale entries");
-		ensure!(ModelsByOwner::<T>::iter().count() as u64 == count, "owner index has stale entries");
+		ensure!(
+			ModelByWeights::<T>::iter().count() as u64 == count,
+			"weights index has stale entries"
+		);
+		ensure!(
+			ModelsByOwner::<T>::iter().count() as u64 == count,
+			"owner index has stale entries"
+		);
 		for (owner, total) in deposits {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::ModelDeposit.into(), &owner) == total,
@@ -572,14 +631,19 @@ impl<T: Config> Pallet<T> {
 		}
 		for (model, _, evaluation) in Evaluations::<T>::iter() {
 			ensure!(Models::<T>::contains_key(model), "evaluation of an unknown model");
-			ensure!(evaluation.total > 0 && evaluation.correct <= evaluation.total, "malformed evaluation");
+			ensure!(
+				evaluation.total > 0 && evaluation.correct <= evaluation.total,
+				"malformed evaluation"
+			);
 		}
 		Ok(())
 	}
 }
 
 impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	fn register_trained(model: TrainedModel<T::AccountId, BalanceOf<T>>) -> Result<ModelId, DispatchError> {
+	fn register_trained(
+		model: TrainedModel<T::AccountId, BalanceOf<T>>,
+	) -> Result<ModelId, DispatchError> {
 		let record = Self::new_model(
 			model.owner,
 			model.architecture,
@@ -621,6 +685,8 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn inference_price(model: ModelId) -> Option<BalanceOf<T>> {
-		Models::<T>::get(model).filter(|m| m.status == ModelStatus::Active).map(|m| m.inference_price)
+		Models::<T>::get(model)
+			.filter(|m| m.status == ModelStatus::Active)
+			.map(|m| m.inference_price)
 	}
 }

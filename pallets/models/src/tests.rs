@@ -42,7 +42,10 @@ fn model(id: ModelId) -> Model<Test> {
 }
 
 fn held(who: AccountId) -> Balance {
-	<Balances as InspectHold<AccountId>>::balance_on_hold(&RuntimeHoldReason::Models(HoldReason::ModelDeposit), &who)
+	<Balances as InspectHold<AccountId>>::balance_on_hold(
+		&RuntimeHoldReason::Models(HoldReason::ModelDeposit),
+		&who,
+	)
 }
 
 fn trained(owner: AccountId, seed: u8, lineage: Lineage) -> TrainedModel<AccountId, Balance> {
@@ -74,40 +77,105 @@ mod register {
 			assert_eq!(ModelByWeights::<Test>::get([1; 32]), Some(id));
 			assert!(ModelsByOwner::<Test>::contains_key(ALICE, id));
 			System::assert_last_event(
-				Event::Registered { id, owner: ALICE, weights: weights(1), lineage: Lineage::Uploaded, deposit: expected }
-					.into(),
+				Event::Registered {
+					id,
+					owner: ALICE,
+					weights: weights(1),
+					lineage: Lineage::Uploaded,
+					deposit: expected,
+				}
+				.into(),
 			);
 		});
 	}
 
-	fn try_register(who: AccountId, architecture: ArchitectureSpec, weights: ContentHash, uri: &[u8], licence: Licence, description: Vec<u8>) -> DispatchResult {
-		Models::register(RuntimeOrigin::signed(who), architecture, weights, uri.to_vec(), licence, 1, description)
+	fn try_register(
+		who: AccountId,
+		architecture: ArchitectureSpec,
+		weights: ContentHash,
+		uri: &[u8],
+		licence: Licence,
+		description: Vec<u8>,
+	) -> DispatchResult {
+		Models::register(
+			RuntimeOrigin::signed(who),
+			architecture,
+			weights,
+			uri.to_vec(),
+			licence,
+			1,
+			description,
+		)
 	}
 
 	#[test]
 	fn refuses_bad_input_and_loses_nothing() {
 		ExtBuilder::build_and_execute(|| {
 			register(ALICE, 1);
-			assert_noop!(try_register(BOB, mlp(), weights(1), URI, Licence::Mit, vec![]), Error::<Test>::DuplicateWeightsHash);
 			assert_noop!(
-				try_register(BOB, mlp(), ContentHash { root: [2; 32], size: 0 }, URI, Licence::Mit, vec![]),
+				try_register(BOB, mlp(), weights(1), URI, Licence::Mit, vec![]),
+				Error::<Test>::DuplicateWeightsHash
+			);
+			assert_noop!(
+				try_register(
+					BOB,
+					mlp(),
+					ContentHash { root: [2; 32], size: 0 },
+					URI,
+					Licence::Mit,
+					vec![]
+				),
 				Error::<Test>::EmptyWeights
 			);
-			assert_noop!(try_register(BOB, mlp(), weights(2), b"ftp://x/y", Licence::Mit, vec![]), Error::<Test>::UnsupportedUriScheme);
-			assert_noop!(try_register(BOB, mlp(), weights(2), b"https://", Licence::Mit, vec![]), Error::<Test>::MalformedUri);
-			let too_long = [b"https://".as_slice(), &[b'a'; 300]].concat();
-			assert_noop!(try_register(BOB, mlp(), weights(2), &too_long, Licence::Mit, vec![]), Error::<Test>::UriTooLong);
 			assert_noop!(
-				try_register(BOB, mlp(), weights(2), URI, Licence::Mit, vec![b'x'; MAX_DESCRIPTION as usize + 1]),
+				try_register(BOB, mlp(), weights(2), b"ftp://x/y", Licence::Mit, vec![]),
+				Error::<Test>::UnsupportedUriScheme
+			);
+			assert_noop!(
+				try_register(BOB, mlp(), weights(2), b"https://", Licence::Mit, vec![]),
+				Error::<Test>::MalformedUri
+			);
+			let too_long = [b"https://".as_slice(), &[b'a'; 300]].concat();
+			assert_noop!(
+				try_register(BOB, mlp(), weights(2), &too_long, Licence::Mit, vec![]),
+				Error::<Test>::UriTooLong
+			);
+			assert_noop!(
+				try_register(
+					BOB,
+					mlp(),
+					weights(2),
+					URI,
+					Licence::Mit,
+					vec![b'x'; MAX_DESCRIPTION as usize + 1]
+				),
 				Error::<Test>::DescriptionTooLong
 			);
 			assert_noop!(
-				try_register(BOB, mlp(), weights(2), URI, Licence::Custom(Default::default()), vec![]),
+				try_register(
+					BOB,
+					mlp(),
+					weights(2),
+					URI,
+					Licence::Custom(Default::default()),
+					vec![]
+				),
 				Error::<Test>::InvalidLicence
 			);
-			assert_noop!(try_register(PAUPER, mlp(), weights(2), URI, Licence::Mit, vec![]), Error::<Test>::InsufficientBalance);
 			assert_noop!(
-				Models::register(RuntimeOrigin::none(), mlp(), weights(2), URI.to_vec(), Licence::Mit, 1, vec![]),
+				try_register(PAUPER, mlp(), weights(2), URI, Licence::Mit, vec![]),
+				Error::<Test>::InsufficientBalance
+			);
+			assert_noop!(
+				Models::register(
+					RuntimeOrigin::none(),
+					mlp(),
+					weights(2),
+					URI.to_vec(),
+					Licence::Mit,
+					1,
+					vec![]
+				),
 				DispatchError::BadOrigin
 			);
 		});
@@ -137,9 +205,19 @@ mod register {
 				(lenet(1, 8, 10), Error::<Test>::UnsupportedInputShape),
 				(huge, Error::<Test>::TooManyParameters),
 			] {
-				assert_noop!(try_register(ALICE, architecture, weights(3), URI, Licence::Mit, vec![]), error);
+				assert_noop!(
+					try_register(ALICE, architecture, weights(3), URI, Licence::Mit, vec![]),
+					error
+				);
 			}
-			assert_ok!(try_register(ALICE, lenet(1, 28, 10), weights(3), URI, Licence::Mit, vec![]));
+			assert_ok!(try_register(
+				ALICE,
+				lenet(1, 28, 10),
+				weights(3),
+				URI,
+				Licence::Mit,
+				vec![]
+			));
 		});
 	}
 }
@@ -151,9 +229,16 @@ mod versions {
 	fn publish_version_links_the_chain_both_ways() {
 		ExtBuilder::build_and_execute(|| {
 			let first = register(ALICE, 1);
-			assert_ok!(Models::publish_version(RuntimeOrigin::signed(ALICE), first, weights(2), URI.to_vec()));
+			assert_ok!(Models::publish_version(
+				RuntimeOrigin::signed(ALICE),
+				first,
+				weights(2),
+				URI.to_vec()
+			));
 			let second = first + 1;
-			System::assert_last_event(Event::VersionPublished { id: second, previous: first, version: 2 }.into());
+			System::assert_last_event(
+				Event::VersionPublished { id: second, previous: first, version: 2 }.into(),
+			);
 			let (a, b) = (model(first), model(second));
 			assert_eq!(a.next, Some(second));
 			assert_eq!((b.previous, b.version), (Some(first), 2));
@@ -167,7 +252,12 @@ mod versions {
 		ExtBuilder::build_and_execute(|| {
 			let first = register(ALICE, 1);
 			assert_noop!(
-				Models::publish_version(RuntimeOrigin::signed(BOB), first, weights(2), URI.to_vec()),
+				Models::publish_version(
+					RuntimeOrigin::signed(BOB),
+					first,
+					weights(2),
+					URI.to_vec()
+				),
 				Error::<Test>::NotOwner
 			);
 			assert_noop!(
@@ -175,12 +265,27 @@ mod versions {
 				Error::<Test>::UnknownModel
 			);
 			assert_noop!(
-				Models::publish_version(RuntimeOrigin::signed(ALICE), first, weights(1), URI.to_vec()),
+				Models::publish_version(
+					RuntimeOrigin::signed(ALICE),
+					first,
+					weights(1),
+					URI.to_vec()
+				),
 				Error::<Test>::DuplicateWeightsHash
 			);
-			assert_ok!(Models::publish_version(RuntimeOrigin::signed(ALICE), first, weights(2), URI.to_vec()));
+			assert_ok!(Models::publish_version(
+				RuntimeOrigin::signed(ALICE),
+				first,
+				weights(2),
+				URI.to_vec()
+			));
 			assert_noop!(
-				Models::publish_version(RuntimeOrigin::signed(ALICE), first, weights(3), URI.to_vec()),
+				Models::publish_version(
+					RuntimeOrigin::signed(ALICE),
+					first,
+					weights(3),
+					URI.to_vec()
+				),
 				Error::<Test>::NotLatestVersion
 			);
 		});
@@ -201,7 +306,9 @@ mod owner_updates {
 			let shorter = b"https://m.example/w".to_vec();
 			let before = model(id).deposit;
 			assert_ok!(Models::set_uri(RuntimeOrigin::signed(ALICE), id, shorter.clone()));
-			System::assert_last_event(Event::UriChanged { id, uri: Uri::parse(&shorter).unwrap() }.into());
+			System::assert_last_event(
+				Event::UriChanged { id, uri: Uri::parse(&shorter).unwrap() }.into(),
+			);
 			// Shorter by the bytes and by one byte of length prefix (63 bytes or fewer now).
 			assert_eq!(model(id).deposit, before - (URI.len() - shorter.len() + 1) as Balance);
 			assert_eq!(held(ALICE), model(id).deposit);
@@ -212,17 +319,32 @@ mod owner_updates {
 	fn only_the_owner_updates_an_active_model() {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);
-			assert_noop!(Models::set_price(RuntimeOrigin::signed(BOB), id, 1), Error::<Test>::NotOwner);
-			assert_noop!(Models::set_uri(RuntimeOrigin::signed(BOB), id, URI.to_vec()), Error::<Test>::NotOwner);
+			assert_noop!(
+				Models::set_price(RuntimeOrigin::signed(BOB), id, 1),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Models::set_uri(RuntimeOrigin::signed(BOB), id, URI.to_vec()),
+				Error::<Test>::NotOwner
+			);
 			assert_noop!(Models::retire(RuntimeOrigin::signed(BOB), id), Error::<Test>::NotOwner);
-			assert_noop!(Models::set_price(RuntimeOrigin::signed(ALICE), 9, 1), Error::<Test>::UnknownModel);
+			assert_noop!(
+				Models::set_price(RuntimeOrigin::signed(ALICE), 9, 1),
+				Error::<Test>::UnknownModel
+			);
 			assert_noop!(
 				Models::set_uri(RuntimeOrigin::signed(ALICE), id, b"mailto:me".to_vec()),
 				Error::<Test>::UnsupportedUriScheme
 			);
 			assert_ok!(Models::retire(RuntimeOrigin::signed(ALICE), id));
-			assert_noop!(Models::set_price(RuntimeOrigin::signed(ALICE), id, 1), Error::<Test>::NotActive);
-			assert_noop!(Models::retire(RuntimeOrigin::signed(ALICE), id), Error::<Test>::NotActive);
+			assert_noop!(
+				Models::set_price(RuntimeOrigin::signed(ALICE), id, 1),
+				Error::<Test>::NotActive
+			);
+			assert_noop!(
+				Models::retire(RuntimeOrigin::signed(ALICE), id),
+				Error::<Test>::NotActive
+			);
 			assert_noop!(
 				Models::publish_version(RuntimeOrigin::signed(ALICE), id, weights(5), URI.to_vec()),
 				Error::<Test>::NotActive
@@ -253,7 +375,12 @@ mod registry {
 	#[test]
 	fn compute_registers_trained_models_with_lineage() {
 		ExtBuilder::build_and_execute(|| {
-			let id = <Models as ModelRegistry<_, _>>::register_trained(trained(BOB, 1, Lineage::TrainedBy { job: 7 })).unwrap();
+			let id = <Models as ModelRegistry<_, _>>::register_trained(trained(
+				BOB,
+				1,
+				Lineage::TrainedBy { job: 7 },
+			))
+			.unwrap();
 			assert_eq!(model(id).lineage, Lineage::TrainedBy { job: 7 });
 			assert_eq!(held(BOB), model(id).deposit);
 
@@ -271,11 +398,19 @@ mod registry {
 	fn trained_models_are_checked_like_uploads() {
 		ExtBuilder::build_and_execute(|| {
 			assert_noop!(
-				<Models as ModelRegistry<_, _>>::register_trained(trained(BOB, 1, Lineage::FineTunedFrom { model: 3, job: 1 })),
+				<Models as ModelRegistry<_, _>>::register_trained(trained(
+					BOB,
+					1,
+					Lineage::FineTunedFrom { model: 3, job: 1 }
+				)),
 				Error::<Test>::UnknownParent
 			);
 			assert_noop!(
-				<Models as ModelRegistry<_, _>>::register_trained(trained(PAUPER, 1, Lineage::TrainedBy { job: 1 })),
+				<Models as ModelRegistry<_, _>>::register_trained(trained(
+					PAUPER,
+					1,
+					Lineage::TrainedBy { job: 1 }
+				)),
 				Error::<Test>::InsufficientBalance
 			);
 		});
@@ -287,7 +422,14 @@ mod registry {
 			let id = register(ALICE, 1);
 			assert_ok!(<Models as ModelRegistry<_, _>>::record_evaluation(id, 4, 8_812, 10_000, 9));
 			System::assert_last_event(
-				Event::EvaluationRecorded { model: id, dataset: 4, correct: 8_812, total: 10_000, job: 9 }.into(),
+				Event::EvaluationRecorded {
+					model: id,
+					dataset: 4,
+					correct: 8_812,
+					total: 10_000,
+					job: 9,
+				}
+				.into(),
 			);
 			let score = Evaluations::<Test>::get(id, 4).unwrap();
 			assert_eq!((score.correct, score.total, score.job), (8_812, 10_000, 9));

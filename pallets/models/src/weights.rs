@@ -6,7 +6,10 @@
 #![allow(unused_parens, unused_imports, missing_docs)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
+use frame_support::{
+	traits::Get,
+	weights::{constants::RocksDbWeight, Weight},
+};
 
 /// Weight functions needed for `pallet_models`.
 pub trait WeightInfo {
@@ -50,18 +53,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests: the same weights against the reference database.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(70_000_000, 6_000).saturating_add(RocksDbWeight::get().reads_writes(4, 5))
+		Weight::from_parts(70_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 5))
 	}
 	fn publish_version() -> Weight {
-		Weight::from_parts(90_000_000, 6_000).saturating_add(RocksDbWeight::get().reads_writes(6, 7))
+		Weight::from_parts(90_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(6, 7))
 	}
 	fn set_price() -> Weight {
-		Weight::from_parts(20_000_000, 6_000).saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(20_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
 	}
 	fn set_uri() -> Weight {
-		Weight::from_parts(40_000_000, 6_000).saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+		Weight::from_parts(40_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 3))
 	}
 	fn retire() -> Weight {
-		Weight::from_parts(40_000_000, 6_000).saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+		Weight::from_parts(40_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 3))
 	}
 }

@@ -22,7 +22,16 @@ pub const MAX_CHANNELS: u8 = 4;
 
 /// Non-linearity between layers.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub enum Activation {
 	/// `max(0, x)`.
@@ -37,7 +46,9 @@ pub enum Activation {
 
 /// A multi-layer perceptron: `inputs → hidden[0] → … → outputs`, fully connected with bias,
 /// `activation` after every hidden layer, raw logits out.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
 pub struct MlpSpec {
 	/// Number of input features (e.g. 784 for a flattened 28×28 image).
 	pub inputs: u32,
@@ -53,7 +64,9 @@ pub struct MlpSpec {
 /// conv 5×5 (6 filters, stride 1, no padding) → ReLU → max-pool 2×2 →
 /// conv 5×5 (16 filters) → ReLU → max-pool 2×2 → flatten →
 /// linear 120 → ReLU → linear 84 → ReLU → linear `classes`.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
 pub struct LeNetSpec {
 	/// Input channels.
 	pub channels: u8,
@@ -93,7 +106,9 @@ impl LeNetSpec {
 }
 
 /// One model architecture from the closed set.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
 pub enum ArchitectureSpec {
 	/// A multi-layer perceptron.
 	Mlp(MlpSpec),
@@ -172,10 +187,10 @@ impl ArchitectureSpec {
 
 	fn lenet_parameters(lenet: &LeNetSpec) -> Result<u64, ArchitectureError> {
 		let side_ok = |s: u16| (MIN_IMAGE_SIDE..=MAX_IMAGE_SIDE).contains(&s);
-		if lenet.channels == 0 ||
-			lenet.channels > MAX_CHANNELS ||
-			!side_ok(lenet.height) ||
-			!side_ok(lenet.width)
+		if lenet.channels == 0
+			|| lenet.channels > MAX_CHANNELS
+			|| !side_ok(lenet.height)
+			|| !side_ok(lenet.width)
 		{
 			return Err(ArchitectureError::UnsupportedInputShape);
 		}

@@ -257,7 +257,10 @@ mod tests {
 		let three_mib = pattern(3 * CHUNK_SIZE);
 		for (len, root) in [
 			(CHUNK_SIZE, "ba362b9acb806b61bed4769d85f285c934fa0beb486ef44bfdb36b9c2438aec3"),
-			(5 * CHUNK_SIZE / 2, "3f73cf9ae94a5a0734bd2cf9923d53ca8d5d515c7c549cb023909dca73727b9d"),
+			(
+				5 * CHUNK_SIZE / 2,
+				"3f73cf9ae94a5a0734bd2cf9923d53ca8d5d515c7c549cb023909dca73727b9d",
+			),
 			(3 * CHUNK_SIZE, "274831e43d08e5ba695b50eb27d6f3915215482a09dfe48f4ba60a56161fcc18"),
 		] {
 			assert_eq!(hex(&ContentHash::of(&three_mib[..len]).root), root, "{len} bytes");
@@ -284,7 +287,11 @@ mod tests {
 	fn accumulator_matches_level_by_level_construction() {
 		for n in 1..=70u32 {
 			let leaves: Vec<Hash256> = (0..n).map(|i| leaf_hash(&i.to_le_bytes())).collect();
-			assert_eq!(merkle_root(leaves.iter().copied()), Some(reference_root(&leaves)), "{n} leaves");
+			assert_eq!(
+				merkle_root(leaves.iter().copied()),
+				Some(reference_root(&leaves)),
+				"{n} leaves"
+			);
 		}
 		assert_eq!(merkle_root([]), None);
 	}

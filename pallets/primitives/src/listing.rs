@@ -11,7 +11,16 @@ pub const MAX_CUSTOM_LICENCE_LEN: u32 = 64;
 
 /// How a dataset file is laid out, so a worker knows how to read it.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub enum DatasetFormat {
 	/// A tar archive holding one IDX image file (`*images-idx3-ubyte`) and one IDX label
@@ -30,7 +39,9 @@ pub enum DatasetFormat {
 }
 
 /// The licence a dataset or model is offered under.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
 pub enum Licence {
 	/// CC0-1.0: public domain dedication.
 	Cc0,
@@ -78,7 +89,9 @@ impl Licence {
 	/// Whether the licence is well formed: a custom name must be non-empty printable ASCII.
 	pub fn is_valid(&self) -> bool {
 		match self {
-			Licence::Custom(name) => !name.is_empty() && name.iter().all(|b| b.is_ascii_graphic() || *b == b' '),
+			Licence::Custom(name) => {
+				!name.is_empty() && name.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
+			}
 			_ => true,
 		}
 	}
@@ -98,7 +111,9 @@ pub enum UriError {
 /// Where a file can be fetched: an `ipfs://`, `https://`, `http://` or `file://` URI of
 /// printable ASCII, at most [`MAX_URI_LEN`] bytes. The content hash, not the URI, is what
 /// a worker trusts; the URI only says where to look.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
 pub struct Uri(BoundedVec<u8, ConstU32<MAX_URI_LEN>>);
 
 impl Uri {
@@ -110,7 +125,9 @@ impl Uri {
 		let bounded = BoundedVec::try_from(bytes.to_vec()).map_err(|_| UriError::TooLong)?;
 		let scheme = Self::SCHEMES
 			.iter()
-			.find(|scheme| bytes.get(..scheme.len()).is_some_and(|p| p.eq_ignore_ascii_case(scheme)))
+			.find(|scheme| {
+				bytes.get(..scheme.len()).is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+			})
 			.ok_or(UriError::UnsupportedScheme)?;
 		let rest = bytes.get(scheme.len()..).unwrap_or_default();
 		if rest.is_empty() || !rest.iter().all(u8::is_ascii_graphic) {

@@ -4,8 +4,7 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstU32, ConstU8, VariantCountOf},
 	weights::{
-		ConstantMultiplier, WeightToFeeCoefficient, WeightToFeeCoefficients,
-		WeightToFeePolynomial,
+		ConstantMultiplier, WeightToFeeCoefficient, WeightToFeeCoefficients, WeightToFeePolynomial,
 	},
 };
 use polkadot_runtime_common::SlowAdjustingFeeUpdate;

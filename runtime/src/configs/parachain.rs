@@ -17,7 +17,9 @@ use super::{
 	system::{RuntimeBlockWeights, MAXIMUM_BLOCK_WEIGHT},
 	xcm_config::{XcmConfig, XcmOriginToTransactDispatchOrigin},
 };
-use crate::{AccountId, MessageQueue, ParachainSystem, Runtime, RuntimeCall, RuntimeEvent, XcmpQueue};
+use crate::{
+	AccountId, MessageQueue, ParachainSystem, Runtime, RuntimeCall, RuntimeEvent, XcmpQueue,
+};
 
 /// Relay chain slot duration, in milliseconds.
 pub const RELAY_CHAIN_SLOT_DURATION_MILLIS: u32 = 6000;

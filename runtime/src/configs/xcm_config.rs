@@ -23,11 +23,11 @@ use xcm_builder::{
 };
 use xcm_executor::XcmExecutor;
 
+use super::monetary::WeightToFee;
 use crate::{
 	AccountId, AllPalletsWithSystem, Balances, ParachainInfo, ParachainSystem, PolkadotXcm,
 	Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, XcmpQueue,
 };
-use super::monetary::WeightToFee;
 
 parameter_types! {
 	pub const RelayLocation: Location = Location::parent();
@@ -102,10 +102,8 @@ pub type Barrier = TrailingSetTopicAsId<
 >;
 
 /// Sends to the relay chain over UMP and to siblings over XCMP.
-pub type XcmRouter = WithUniqueTopic<(
-	cumulus_primitives_utility::ParentAsUmp<ParachainSystem, (), ()>,
-	XcmpQueue,
-)>;
+pub type XcmRouter =
+	WithUniqueTopic<(cumulus_primitives_utility::ParentAsUmp<ParachainSystem, (), ()>, XcmpQueue)>;
 
 /// The XCM executor's configuration.
 pub struct XcmConfig;
