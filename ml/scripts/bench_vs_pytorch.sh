@@ -2,9 +2,9 @@
 # Training throughput (samples/s) of verity-ml (burn, ndarray backend) against PyTorch CPU,
 # on the same MLP and LeNet, batch size and thread count, synthetic 28×28 data, Adam.
 #
-# NOT for CI: it downloads the PyTorch CPU wheel (about 200 MB, plus numpy) from
-# download.pytorch.org into ml/.venv-bench (git-ignored) on first use. Set TORCH_INDEX_URL
-# to use a mirror (plain PyPI also works but pulls several GB of CUDA libraries).
+# NOT for CI: on first use it installs torch from PyPI into ml/.venv-bench (git-ignored);
+# PyPI's wheel brings CUDA libraries, several GB. Set TORCH_INDEX_URL to a CPU-only index
+# (e.g. PyTorch's own) where one is reachable.
 #
 #   THREADS=2 BATCH=64 STEPS=200 ml/scripts/bench_vs_pytorch.sh
 #   BACKEND=flex CARGO_FEATURES=flex ml/scripts/bench_vs_pytorch.sh   # burn-flex backend
@@ -14,7 +14,7 @@ BATCH=${BATCH:-64}
 STEPS=${STEPS:-200}
 BACKEND=${BACKEND:-ndarray}
 CARGO_FEATURES=${CARGO_FEATURES:-}
-TORCH_INDEX_URL=${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}
+TORCH_INDEX_URL=${TORCH_INDEX_URL:-https://pypi.org/simple}
 cd "$(dirname "$0")/.."
 
 if [ ! -x .venv-bench/bin/python ] || ! .venv-bench/bin/python -c "import torch" 2>/dev/null; then
