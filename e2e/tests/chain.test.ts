@@ -38,8 +38,10 @@ describe('verity-node --dev', () => {
     assert.equal(properties.tokenDecimals.unwrap()[0].toNumber(), 12);
     assert.equal(api.registry.chainDecimals[0], 12);
 
-    // Polkadot.js decodes the newest metadata version the runtime offers that it reads.
-    assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
+    // The runtime offers metadata up to v16 and Polkadot.js decodes the newest it offers.
+    const offered = (await api.call.metadata.metadataVersions()).map((v) => v.toNumber());
+    assert.ok(offered.includes(16), `runtime offers metadata ${offered}`);
+    assert.equal(api.runtimeMetadata.version, Math.max(...offered));
     const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
     for (const pallet of ['System', 'ParachainSystem', 'Balances', 'TransactionPayment', 'Aura', 'Utility', 'Proxy', 'Multisig', 'PolkadotXcm', 'MessageQueue']) {
       assert.ok(pallets.includes(pallet), `pallet ${pallet} missing from metadata`);
