@@ -14,8 +14,20 @@ pub struct VerityChainSpecLoader;
 impl LoadSpec for VerityChainSpecLoader {
 	fn load_spec(&self, id: &str) -> Result<Box<dyn ChainSpec>, String> {
 		match id {
-			"" | "dev" | "development" => Ok(Box::new(development()?)),
-			"local" | "local_testnet" => Ok(Box::new(local_testnet()?)),
+			// A single-collator chain for `--dev`; the node seals blocks itself.
+			"" | "dev" | "development" => Ok(Box::new(built_in(
+				"Verity Development",
+				"verity_dev",
+				ChainType::Development,
+				DEV_RUNTIME_PRESET,
+			)?)),
+			// Alice and Bob collate for a local relay chain, as zombienet runs it.
+			"local" | "local_testnet" => Ok(Box::new(built_in(
+				"Verity Local Testnet",
+				"verity_local",
+				ChainType::Local,
+				LOCAL_TESTNET_RUNTIME_PRESET,
+			)?)),
 			path => DiskChainSpecLoader.load_spec(path),
 		}
 	}
@@ -37,30 +49,22 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 	})
 }
 
-/// A single-collator chain for `--dev`; the node seals blocks itself, no relay chain needed.
-fn development() -> Result<GenericChainSpec, String> {
+/// A chain spec for one of the runtime's genesis presets, as a parachain (id
+/// [`PARACHAIN_ID`]) of a local `rococo-local` relay chain.
+fn built_in(
+	name: &str,
+	id: &str,
+	chain_type: ChainType,
+	preset: &str,
+) -> Result<GenericChainSpec, String> {
 	Ok(GenericChainSpec::builder(
 		wasm_binary()?,
 		Extensions::new("rococo-local".into(), PARACHAIN_ID),
 	)
-	.with_name("Verity Development")
-	.with_id("verity_dev")
-	.with_chain_type(ChainType::Development)
-	.with_genesis_config_preset_name(DEV_RUNTIME_PRESET)
-	.with_properties(properties())
-	.build())
-}
-
-/// A two-collator parachain (Alice, Bob) of a local relay chain, as zombienet runs it.
-fn local_testnet() -> Result<GenericChainSpec, String> {
-	Ok(GenericChainSpec::builder(
-		wasm_binary()?,
-		Extensions::new("rococo-local".into(), PARACHAIN_ID),
-	)
-	.with_name("Verity Local Testnet")
-	.with_id("verity_local")
-	.with_chain_type(ChainType::Local)
-	.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
+	.with_name(name)
+	.with_id(id)
+	.with_chain_type(chain_type)
+	.with_genesis_config_preset_name(preset)
 	.with_properties(properties())
 	.build())
 }
