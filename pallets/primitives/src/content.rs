@@ -130,6 +130,63 @@ pub fn merkle_root(leaves: impl IntoIterator<Item = Hash256>) -> Option<Hash256>
 	accumulator.root()
 }
 
+/// The sibling hashes that prove leaf `index` of `leaves` is under their [`merkle_root`],
+/// bottom level first; `None` if `index` is out of range. A leaf carried up unchanged at a
+/// level (the odd one at the end) has no sibling there, so a proof is at most
+/// `⌈log2 n⌉` hashes long.
+pub fn merkle_proof(leaves: &[Hash256], index: usize) -> Option<Vec<Hash256>> {
+	if index >= leaves.len() {
+		return None;
+	}
+	let mut proof = Vec::new();
+	let mut level = leaves.to_vec();
+	let mut position = index;
+	while level.len() > 1 {
+		let sibling = position ^ 1;
+		if let Some(hash) = level.get(sibling) {
+			proof.push(*hash);
+		}
+		level = level
+			.chunks(2)
+			.map(|pair| match pair {
+				[left, right] => node_hash(left, right),
+				// The odd node at the end of a level is carried up.
+				_ => pair.first().copied().unwrap_or_default(),
+			})
+			.collect();
+		position /= 2;
+	}
+	Some(proof)
+}
+
+/// Whether `proof` shows that `leaf` is leaf `index` of a tree of `leaf_count` leaves with
+/// root `root` (the tree of [`merkle_root`]). Runs in `O(log n)` without allocating, so the
+/// runtime can check a revealed checkpoint hash against a committed root.
+pub fn verify_merkle_proof(
+	root: &Hash256,
+	leaf_count: u64,
+	index: u64,
+	leaf: Hash256,
+	proof: &[Hash256],
+) -> bool {
+	if index >= leaf_count {
+		return false;
+	}
+	let mut node = leaf;
+	let (mut position, mut width) = (index, leaf_count);
+	let mut siblings = proof.iter();
+	while width > 1 {
+		let has_sibling = position % 2 == 1 || position.saturating_add(1) < width;
+		if has_sibling {
+			let Some(sibling) = siblings.next() else { return false };
+			node = if position % 2 == 1 { node_hash(sibling, &node) } else { node_hash(&node, sibling) };
+		}
+		position /= 2;
+		width = width.div_ceil(2);
+	}
+	siblings.next().is_none() && node == *root
+}
+
 /// What names a file on chain: the Merkle root over its chunks and its length in bytes.
 #[derive(
 	Clone,
@@ -311,5 +368,28 @@ mod tests {
 		let mut as_bytes = a.to_vec();
 		as_bytes.extend_from_slice(&b);
 		assert_ne!(node_hash(&a, &b), leaf_hash(&as_bytes));
+	}
+
+	#[test]
+	fn proofs_verify_for_every_leaf_and_nothing_else() {
+		for n in 1..=40usize {
+			let leaves: Vec<Hash256> = (0..n as u32).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+			let root = merkle_root(leaves.iter().copied()).unwrap();
+			for (index, leaf) in leaves.iter().enumerate() {
+				let proof = merkle_proof(&leaves, index).unwrap();
+				assert!(proof.len() <= (n as f64).log2().ceil() as usize);
+				assert!(verify_merkle_proof(&root, n as u64, index as u64, *leaf, &proof));
+				let other = (index + 1) % n;
+				if other != index {
+					assert!(!verify_merkle_proof(&root, n as u64, other as u64, *leaf, &proof));
+				}
+				assert!(!verify_merkle_proof(&root, n as u64, index as u64, [7; 32], &proof));
+				let mut longer = proof.clone();
+				longer.push([0; 32]);
+				assert!(!verify_merkle_proof(&root, n as u64, index as u64, *leaf, &longer));
+			}
+			assert_eq!(merkle_proof(&leaves, n), None);
+			assert!(!verify_merkle_proof(&root, n as u64, n as u64, leaves[0], &[]));
+		}
 	}
 }

@@ -18,7 +18,10 @@ pub mod content;
 pub mod listing;
 
 pub use architecture::{Activation, ArchitectureError, ArchitectureSpec, LeNetSpec, MlpSpec};
-pub use content::{ContentHash, ContentHasher, Hash256, MerkleAccumulator, CHUNK_SIZE};
+pub use content::{
+	merkle_proof, verify_merkle_proof, ContentHash, ContentHasher, Hash256, MerkleAccumulator,
+	CHUNK_SIZE,
+};
 pub use listing::{DatasetFormat, Licence, Uri, UriError};
 
 /// Index of a dataset listing.
