@@ -116,6 +116,30 @@ pub enum ArchitectureSpec {
 	LeNet(LeNetSpec),
 }
 
+/// The family of an architecture, without its dimensions: what a tolerance is set per.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum ArchitectureFamily {
+	/// [`ArchitectureSpec::Mlp`].
+	Mlp,
+	/// [`ArchitectureSpec::LeNet`].
+	LeNet,
+}
+
 /// Why an architecture spec is refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ArchitectureError {
@@ -151,6 +175,14 @@ impl ArchitectureSpec {
 	/// Checks the spec without needing its parameter count.
 	pub fn validate(&self) -> Result<(), ArchitectureError> {
 		self.parameter_count().map(|_| ())
+	}
+
+	/// The family of this architecture.
+	pub fn family(&self) -> ArchitectureFamily {
+		match self {
+			ArchitectureSpec::Mlp(_) => ArchitectureFamily::Mlp,
+			ArchitectureSpec::LeNet(_) => ArchitectureFamily::LeNet,
+		}
 	}
 
 	/// Number of output classes.

@@ -179,7 +179,11 @@ pub fn verify_merkle_proof(
 		let has_sibling = position % 2 == 1 || position.saturating_add(1) < width;
 		if has_sibling {
 			let Some(sibling) = siblings.next() else { return false };
-			node = if position % 2 == 1 { node_hash(sibling, &node) } else { node_hash(&node, sibling) };
+			node = if position % 2 == 1 {
+				node_hash(sibling, &node)
+			} else {
+				node_hash(&node, sibling)
+			};
 		}
 		position /= 2;
 		width = width.div_ceil(2);

@@ -17,7 +17,9 @@ pub mod architecture;
 pub mod content;
 pub mod listing;
 
-pub use architecture::{Activation, ArchitectureError, ArchitectureSpec, LeNetSpec, MlpSpec};
+pub use architecture::{
+	Activation, ArchitectureError, ArchitectureFamily, ArchitectureSpec, LeNetSpec, MlpSpec,
+};
 pub use content::{
 	merkle_proof, verify_merkle_proof, ContentHash, ContentHasher, Hash256, MerkleAccumulator,
 	CHUNK_SIZE,

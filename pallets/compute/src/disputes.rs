@@ -1,0 +1,556 @@
+//! Disputes: bisection of a training segment down to one step, a random jury that
+//! re-executes it with commit–reveal, the appeal window, and the slashes that settle it.
+
+use super::*;
+use crate::{
+	draw::{Eligibility, RandomStream},
+	workers::Credit,
+};
+use frame_support::traits::tokens::imbalance::Imbalance;
+use sp_runtime::traits::CheckedDiv;
+use verity_primitives::verify_merkle_proof;
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_challenge(who: T::AccountId, id: JobId, segment: u32) -> DispatchResult {
+		let params = Self::params();
+		let mut job = Self::job(id)?;
+		let train = Self::train_spec(&job)?;
+		let JobStatus::Submitted { challenge_until, .. } = job.status else {
+			return Err(Error::<T>::WrongJobState.into());
+		};
+		ensure!(Self::now() <= challenge_until, Error::<T>::ChallengeWindowClosed);
+		ensure!(Workers::<T>::contains_key(&who), Error::<T>::NotWorker);
+		ensure!(job.assignees.iter().all(|a| a.worker != who), Error::<T>::OwnComputation);
+		ensure!(segment < train.segments(), Error::<T>::UnknownSegment);
+		ensure!(!Self::segment_disputed(&job, segment), Error::<T>::AlreadyDisputed);
+		ensure!(!job.disputes.is_full(), Error::<T>::TooManyDisputes);
+		let dispute = NextDisputeId::<T>::get();
+		Self::commit_bond(&who, params.challenge_bond, Duty::Challenge(dispute))?;
+		Self::open_segment_dispute(id, &mut job, segment, who, params.challenge_bond)?;
+		Jobs::<T>::insert(id, job);
+		Ok(())
+	}
+
+	/// Opens a dispute over `segment` with `bond` of the challenger's stake (already
+	/// committed) behind it. The caller stores `job`.
+	pub(crate) fn open_segment_dispute(
+		job_id: JobId,
+		job: &mut Job<T>,
+		segment: u32,
+		challenger: T::AccountId,
+		bond: BalanceOf<T>,
+	) -> DispatchResult {
+		let params = Self::params();
+		let (start, end) = Self::train_spec(job)?.segment_steps(segment);
+		let defender =
+			job.assignees.first().map(|a| a.worker.clone()).ok_or(Error::<T>::NotAssigned)?;
+		let subject =
+			DisputeSubject::Segment { segment, start, end, start_state: None, end_state: None };
+		let deadline = Self::now().saturating_add(params.round_window);
+		Self::open_dispute(
+			job_id,
+			job,
+			subject,
+			defender,
+			challenger,
+			bond,
+			DisputePhase::AwaitingEndpoints,
+			deadline,
+		)
+		.map(|_| ())
+	}
+
+	/// Opens a dispute between two replicas that revealed different outputs and draws its
+	/// jury at once. Their bonds stay with the job.
+	pub(crate) fn open_outputs_dispute(
+		job_id: JobId,
+		job: &mut Job<T>,
+		defender: T::AccountId,
+		challenger: T::AccountId,
+		defender_output: JobOutput,
+		challenger_output: JobOutput,
+	) -> DispatchResult {
+		let subject =
+			DisputeSubject::Outputs { defender: defender_output, challenger: challenger_output };
+		let id = Self::open_dispute(
+			job_id,
+			job,
+			subject,
+			defender,
+			challenger,
+			Zero::zero(),
+			DisputePhase::Escalated,
+			Self::now(),
+		)?;
+		let mut dispute = Disputes::<T>::get(id).ok_or(Error::<T>::UnknownDispute)?;
+		Self::draw_jury(id, &mut dispute, job)?;
+		Disputes::<T>::insert(id, dispute);
+		Ok(())
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	fn open_dispute(
+		job_id: JobId,
+		job: &mut Job<T>,
+		subject: DisputeSubject,
+		defender: T::AccountId,
+		challenger: T::AccountId,
+		challenger_bond: BalanceOf<T>,
+		phase: DisputePhase,
+		deadline: BlockNumberFor<T>,
+	) -> Result<DisputeId, DispatchError> {
+		let id = NextDisputeId::<T>::get();
+		job.disputes.try_push(id).map_err(|_| Error::<T>::TooManyDisputes)?;
+		NextDisputeId::<T>::put(id.saturating_add(1));
+		Duties::<T>::insert(&defender, Duty::Defend(id), ());
+		Duties::<T>::insert(&challenger, Duty::Challenge(id), ());
+		Disputes::<T>::insert(
+			id,
+			Dispute {
+				job: job_id,
+				subject,
+				defender: defender.clone(),
+				challenger: challenger.clone(),
+				challenger_bond,
+				phase,
+				deadline,
+				rounds: 0,
+				jurors: BoundedVec::new(),
+			},
+		);
+		Self::deposit_event(Event::DisputeOpened {
+			dispute: id,
+			job: job_id,
+			defender,
+			challenger,
+		});
+		Ok(id)
+	}
+
+	fn dispute(id: DisputeId) -> Result<Dispute<T>, Error<T>> {
+		Disputes::<T>::get(id).ok_or(Error::<T>::UnknownDispute)
+	}
+
+	/// Checks a bisection move: the right phase, the right party, in time.
+	fn check_move(
+		dispute: &Dispute<T>,
+		who: &T::AccountId,
+		by_defender: bool,
+		phase_ok: bool,
+	) -> DispatchResult {
+		ensure!(phase_ok, Error::<T>::WrongDisputePhase);
+		if by_defender {
+			ensure!(&dispute.defender == who, Error::<T>::NotDefender);
+		} else {
+			ensure!(&dispute.challenger == who, Error::<T>::NotChallenger);
+		}
+		ensure!(Self::now() <= dispute.deadline, Error::<T>::DeadlinePassed);
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_endpoints(
+		who: T::AccountId,
+		id: DisputeId,
+		start_state: Hash256,
+		start_proof: BoundedVec<Hash256, ConstU32<32>>,
+		end_state: Hash256,
+		end_proof: BoundedVec<Hash256, ConstU32<32>>,
+	) -> DispatchResult {
+		let mut dispute = Self::dispute(id)?;
+		Self::check_move(&dispute, &who, true, dispute.phase == DisputePhase::AwaitingEndpoints)?;
+		let DisputeSubject::Segment { segment, start, end, .. } = dispute.subject else {
+			return Err(Error::<T>::WrongDisputePhase.into());
+		};
+		let job = Self::job(dispute.job)?;
+		let result = job.result.as_ref().ok_or(Error::<T>::WrongJobState)?;
+		let leaves = u64::from(result.checkpoints);
+		let index = u64::from(segment);
+		ensure!(
+			verify_merkle_proof(&result.checkpoint_root, leaves, index, start_state, &start_proof)
+				&& verify_merkle_proof(
+					&result.checkpoint_root,
+					leaves,
+					index.saturating_add(1),
+					end_state,
+					&end_proof
+				),
+			Error::<T>::InvalidProof
+		);
+		dispute.subject = DisputeSubject::Segment {
+			segment,
+			start,
+			end,
+			start_state: Some(start_state),
+			end_state: Some(end_state),
+		};
+		Self::next_round(id, &mut dispute, &job)?;
+		Disputes::<T>::insert(id, dispute);
+		Self::deposit_event(Event::RangeNarrowed { dispute: id, start, end });
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_midpoint(
+		who: T::AccountId,
+		id: DisputeId,
+		state: Hash256,
+	) -> DispatchResult {
+		let params = Self::params();
+		let mut dispute = Self::dispute(id)?;
+		Self::check_move(&dispute, &who, true, dispute.phase == DisputePhase::AwaitingMidpoint)?;
+		let DisputeSubject::Segment { start, end, .. } = dispute.subject else {
+			return Err(Error::<T>::WrongDisputePhase.into());
+		};
+		let step = start.saturating_add(end.saturating_sub(start) / 2);
+		dispute.phase = DisputePhase::AwaitingChoice { step, state };
+		dispute.deadline = Self::now().saturating_add(params.round_window);
+		dispute.rounds = dispute.rounds.saturating_add(1);
+		Disputes::<T>::insert(id, dispute);
+		Self::deposit_event(Event::MidpointRevealed { dispute: id, step, state });
+		Ok(())
+	}
+
+	pub(crate) fn do_choose_half(
+		who: T::AccountId,
+		id: DisputeId,
+		midpoint_accepted: bool,
+	) -> DispatchResult {
+		let mut dispute = Self::dispute(id)?;
+		let DisputePhase::AwaitingChoice { step, state } = dispute.phase else {
+			return Err(Error::<T>::WrongDisputePhase.into());
+		};
+		Self::check_move(&dispute, &who, false, true)?;
+		let DisputeSubject::Segment { segment, mut start, mut end, mut start_state, mut end_state } =
+			dispute.subject
+		else {
+			return Err(Error::<T>::WrongDisputePhase.into());
+		};
+		if midpoint_accepted {
+			(start, start_state) = (step, Some(state));
+		} else {
+			(end, end_state) = (step, Some(state));
+		}
+		dispute.subject = DisputeSubject::Segment { segment, start, end, start_state, end_state };
+		let job = Self::job(dispute.job)?;
+		Self::next_round(id, &mut dispute, &job)?;
+		Disputes::<T>::insert(id, dispute);
+		Self::deposit_event(Event::RangeNarrowed { dispute: id, start, end });
+		Ok(())
+	}
+
+	/// After a move: another midpoint while more than one step is disputed, else the jury.
+	fn next_round(id: DisputeId, dispute: &mut Dispute<T>, job: &Job<T>) -> DispatchResult {
+		let params = Self::params();
+		dispute.rounds = dispute.rounds.saturating_add(1);
+		let single_step = matches!(
+			dispute.subject,
+			DisputeSubject::Segment { start, end, .. } if end.saturating_sub(start) <= 1
+		);
+		if single_step {
+			Self::draw_jury(id, dispute, job)
+		} else {
+			dispute.phase = DisputePhase::AwaitingMidpoint;
+			dispute.deadline = Self::now().saturating_add(params.round_window);
+			Ok(())
+		}
+	}
+
+	/// Draws the jury from staked workers who are not the parties or the poster and can
+	/// read the job's data; with nobody to draw, the dispute escalates to the appeal origin.
+	fn draw_jury(id: DisputeId, dispute: &mut Dispute<T>, job: &Job<T>) -> DispatchResult {
+		let params = Self::params();
+		let datasets = Self::datasets_of(&job.spec);
+		let jurors = Self::draw_workers(
+			&mut RandomStream::new::<T>(b"verity/compute/jury", id),
+			params.jury_size,
+			&Eligibility {
+				bond: params.juror_bond,
+				parameters: job.architecture.parameter_count().unwrap_or(u64::MAX),
+				exclude: &[
+					dispute.defender.clone(),
+					dispute.challenger.clone(),
+					job.poster.clone(),
+				],
+			},
+			|w| Self::can_read(w, &datasets),
+		);
+		if jurors.is_empty() {
+			dispute.phase = DisputePhase::Escalated;
+			Self::deposit_event(Event::DisputeEscalated { dispute: id });
+			return Ok(());
+		}
+		for juror in &jurors {
+			Self::commit_bond(juror, params.juror_bond, Duty::Jury(id))?;
+			dispute
+				.jurors
+				.try_push(Juror {
+					who: juror.clone(),
+					bond: params.juror_bond,
+					commitment: None,
+					vote: None,
+				})
+				.map_err(|_| Error::<T>::InvalidParams)?;
+		}
+		dispute.phase = DisputePhase::JuryCommit;
+		dispute.deadline = Self::now().saturating_add(params.commit_window);
+		Self::deposit_event(Event::JuryDrawn { dispute: id, jurors });
+		Ok(())
+	}
+
+	pub(crate) fn do_commit_vote(
+		who: T::AccountId,
+		id: DisputeId,
+		commitment: Hash256,
+	) -> DispatchResult {
+		let params = Self::params();
+		let mut dispute = Self::dispute(id)?;
+		ensure!(dispute.phase == DisputePhase::JuryCommit, Error::<T>::WrongDisputePhase);
+		ensure!(Self::now() <= dispute.deadline, Error::<T>::DeadlinePassed);
+		let juror = dispute.jurors.iter_mut().find(|j| j.who == who).ok_or(Error::<T>::NotJuror)?;
+		ensure!(juror.commitment.is_none(), Error::<T>::AlreadyCommitted);
+		juror.commitment = Some(commitment);
+		if dispute.jurors.iter().all(|j| j.commitment.is_some()) {
+			dispute.phase = DisputePhase::JuryReveal;
+			dispute.deadline = Self::now().saturating_add(params.reveal_window);
+		}
+		Disputes::<T>::insert(id, dispute);
+		Self::deposit_event(Event::VoteCommitted { dispute: id, juror: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_vote(
+		who: T::AccountId,
+		id: DisputeId,
+		defender_correct: bool,
+		salt: Hash256,
+	) -> DispatchResult {
+		let mut dispute = Self::dispute(id)?;
+		ensure!(dispute.phase == DisputePhase::JuryReveal, Error::<T>::WrongDisputePhase);
+		ensure!(Self::now() <= dispute.deadline, Error::<T>::DeadlinePassed);
+		let juror = dispute.jurors.iter_mut().find(|j| j.who == who).ok_or(Error::<T>::NotJuror)?;
+		let commitment = juror.commitment.ok_or(Error::<T>::NotCommitted)?;
+		ensure!(juror.vote.is_none(), Error::<T>::AlreadyRevealed);
+		ensure!(
+			Self::commitment_of(id, &who, defender_correct, &salt) == commitment,
+			Error::<T>::CommitmentMismatch
+		);
+		juror.vote = Some(defender_correct);
+		Self::deposit_event(Event::VoteRevealed { dispute: id, juror: who, defender_correct });
+		if dispute.jurors.iter().all(|j| j.commitment.is_none() || j.vote.is_some()) {
+			Self::tally(id, &mut dispute)?;
+		}
+		Disputes::<T>::insert(id, dispute);
+		Ok(())
+	}
+
+	/// Counts the revealed votes: a majority decides (enforced after the appeal window), a
+	/// tie or no vote at all escalates to the appeal origin.
+	fn tally(id: DisputeId, dispute: &mut Dispute<T>) -> DispatchResult {
+		let params = Self::params();
+		let (yes, no) = dispute.jurors.iter().fold((0u32, 0u32), |(yes, no), j| match j.vote {
+			Some(true) => (yes.saturating_add(1), no),
+			Some(false) => (yes, no.saturating_add(1)),
+			None => (yes, no),
+		});
+		if yes == no {
+			dispute.phase = DisputePhase::Escalated;
+			Self::deposit_event(Event::DisputeEscalated { dispute: id });
+		} else {
+			let defender_correct = yes > no;
+			dispute.phase = DisputePhase::Decided { defender_correct };
+			dispute.deadline = Self::now().saturating_add(params.appeal_window);
+			Self::deposit_event(Event::DisputeDecided {
+				dispute: id,
+				defender_correct,
+				enforce_at: dispute.deadline,
+			});
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_process_dispute(id: DisputeId) -> DispatchResult {
+		let params = Self::params();
+		let mut dispute = Self::dispute(id)?;
+		ensure!(dispute.phase != DisputePhase::Escalated, Error::<T>::WrongDisputePhase);
+		ensure!(Self::now() > dispute.deadline, Error::<T>::TooEarly);
+		match dispute.phase {
+			// A party that misses its move loses: an objective fact, enforced at once.
+			DisputePhase::AwaitingEndpoints | DisputePhase::AwaitingMidpoint => {
+				Self::settle(id, dispute, false)
+			}
+			DisputePhase::AwaitingChoice { .. } => Self::settle(id, dispute, true),
+			DisputePhase::JuryCommit => {
+				if dispute.jurors.iter().any(|j| j.commitment.is_some()) {
+					dispute.phase = DisputePhase::JuryReveal;
+					dispute.deadline = Self::now().saturating_add(params.reveal_window);
+				} else {
+					dispute.phase = DisputePhase::Escalated;
+					Self::deposit_event(Event::DisputeEscalated { dispute: id });
+				}
+				Disputes::<T>::insert(id, dispute);
+				Ok(())
+			}
+			DisputePhase::JuryReveal => {
+				Self::tally(id, &mut dispute)?;
+				Disputes::<T>::insert(id, dispute);
+				Ok(())
+			}
+			DisputePhase::Decided { defender_correct } => {
+				Self::settle(id, dispute, defender_correct)
+			}
+			DisputePhase::Escalated => Err(Error::<T>::WrongDisputePhase.into()),
+		}
+	}
+
+	pub(crate) fn do_rule(id: DisputeId, defender_correct: bool) -> DispatchResult {
+		let dispute = Self::dispute(id)?;
+		ensure!(
+			matches!(dispute.phase, DisputePhase::Decided { .. } | DisputePhase::Escalated),
+			Error::<T>::WrongDisputePhase
+		);
+		Self::deposit_event(Event::DisputeRuled { dispute: id, defender_correct });
+		Self::settle(id, dispute, defender_correct)
+	}
+
+	/// Enforces a verdict. Jurors who voted with it are freed and credited, jurors who never
+	/// revealed lose the no-show share of their bond, the rest are freed. The loser's bond
+	/// and `stake_slash` of its free stake are split between the winner(s), the majority
+	/// jurors and the treasury. A trainer that lost fails its job (the poster is refunded);
+	/// replicas settle on the winning output.
+	fn settle(id: DisputeId, dispute: Dispute<T>, defender_correct: bool) -> DispatchResult {
+		let params = Self::params();
+		let mut job = Self::job(dispute.job)?;
+		let job_id = dispute.job;
+		let mut majority = Vec::new();
+		for juror in &dispute.jurors {
+			match juror.vote {
+				Some(vote) if vote == defender_correct => {
+					Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), Some(Credit::Audit));
+					majority.push(juror.who.clone());
+				}
+				Some(_) => Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), None),
+				None => {
+					Self::punish_no_show(job_id, &juror.who, juror.bond, Duty::Jury(id), &params)
+				}
+			}
+		}
+		Duties::<T>::remove(&dispute.defender, Duty::Defend(id));
+		Duties::<T>::remove(&dispute.challenger, Duty::Challenge(id));
+		Disputes::<T>::remove(id);
+		job.disputes.retain(|d| *d != id);
+
+		let (loser, slashed) = match dispute.subject {
+			DisputeSubject::Segment { .. } => {
+				let trainer_bond = job.assignees.first().map(|a| a.bond).unwrap_or_else(Zero::zero);
+				if defender_correct {
+					let credit = Self::slash_bond(
+						&dispute.challenger,
+						dispute.challenger_bond,
+						Duty::Challenge(id),
+						Perbill::one(),
+						params.stake_slash,
+					);
+					let slashed = credit.peek();
+					Self::share_slash(
+						job_id,
+						credit,
+						&[dispute.defender.clone()],
+						&majority,
+						&params,
+					);
+					Jobs::<T>::insert(job_id, job);
+					(dispute.challenger, slashed)
+				} else {
+					let credit = Self::slash_bond(
+						&dispute.defender,
+						trainer_bond,
+						Duty::Work(job_id),
+						Perbill::one(),
+						params.stake_slash,
+					);
+					let slashed = credit.peek();
+					Self::release_bond(
+						&dispute.challenger,
+						dispute.challenger_bond,
+						Duty::Challenge(id),
+						Some(Credit::Audit),
+					);
+					Self::share_slash(
+						job_id,
+						credit,
+						&[dispute.challenger.clone()],
+						&majority,
+						&params,
+					);
+					// The trainer's bond is gone; nothing of the run is left to pay for.
+					job.assignees.clear();
+					Self::refund(job_id, job, Event::JobFailed { job: job_id })?;
+					(dispute.defender, slashed)
+				}
+			}
+			DisputeSubject::Outputs { defender, challenger } => {
+				let winning = if defender_correct { defender } else { challenger };
+				let (right, wrong): (Vec<_>, Vec<_>) =
+					job.assignees.iter().cloned().partition(|a| a.output == Some(winning));
+				let mut credit = CreditOf::<T>::zero();
+				for assignee in &wrong {
+					credit = credit.merge(Self::slash_bond(
+						&assignee.worker,
+						assignee.bond,
+						Duty::Work(job_id),
+						Perbill::one(),
+						params.stake_slash,
+					));
+				}
+				let slashed = credit.peek();
+				let winners: Vec<T::AccountId> = right.iter().map(|a| a.worker.clone()).collect();
+				Self::share_slash(job_id, credit, &winners, &majority, &params);
+				job.assignees = BoundedVec::truncate_from(right);
+				let loser = if defender_correct { dispute.challenger } else { dispute.defender };
+				if job.assignees.is_empty() {
+					Self::refund(job_id, job, Event::JobExpired { job: job_id })?;
+				} else {
+					Self::finalize_outputs(job_id, job, winning)?;
+				}
+				(loser, slashed)
+			}
+		};
+		Self::deposit_event(Event::DisputeSettled { dispute: id, loser, slashed });
+		Ok(())
+	}
+
+	/// Splits a loser's slash: `winner_share` among `winners`, `jurors_share` among the
+	/// majority jurors, the rest (and any share without earners) to the treasury.
+	fn share_slash(
+		job: JobId,
+		mut credit: CreditOf<T>,
+		winners: &[T::AccountId],
+		jurors: &[T::AccountId],
+		params: &ParamsOf<T>,
+	) {
+		let total = credit.peek();
+		for (share, earners, part) in [
+			(Share::DisputeWinner, winners, params.winner_share),
+			(Share::Juror, jurors, params.jurors_share),
+		] {
+			let count = BalanceOf::<T>::from(earners.len() as u32);
+			let each = part.mul_floor(total).checked_div(&count).unwrap_or_else(Zero::zero);
+			for earner in earners {
+				let (paid, rest) = credit.split(each);
+				credit = rest;
+				T::Rewards::route(job, share, earner, paid);
+			}
+		}
+		T::Rewards::route(job, Share::Treasury, &T::Treasury::get(), credit);
+	}
+
+	/// Ends a dispute whose job ended first: every bond behind it is freed.
+	pub(crate) fn drop_dispute(id: DisputeId) {
+		let Some(dispute) = Disputes::<T>::take(id) else { return };
+		for juror in &dispute.jurors {
+			Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), None);
+		}
+		Duties::<T>::remove(&dispute.defender, Duty::Defend(id));
+		Self::release_bond(&dispute.challenger, dispute.challenger_bond, Duty::Challenge(id), None);
+		Self::deposit_event(Event::DisputeDropped { dispute: id });
+	}
+}

@@ -1,0 +1,95 @@
+//! Random draws: workers for jobs, audits and juries, and the segments to audit.
+
+use super::*;
+use sp_runtime::traits::UniqueSaturatedInto;
+
+/// A stream of pseudo-random numbers from one seed: `blake2_256(seed ‖ counter)`.
+pub(crate) struct RandomStream {
+	seed: Hash256,
+	counter: u32,
+}
+
+impl RandomStream {
+	/// A stream for one draw: the runtime's randomness for `purpose`, bound to `subject`
+	/// (a job or dispute id) so draws for different subjects in one block differ.
+	pub(crate) fn new<T: Config>(purpose: &[u8], subject: u64) -> Self {
+		let (random, _) = T::Randomness::random(purpose);
+		let seed = sp_io::hashing::blake2_256(&(random, purpose, subject).encode());
+		Self { seed, counter: 0 }
+	}
+
+	/// A stream from a fixed seed (tests and benchmarks of the draw itself).
+	#[cfg(any(test, feature = "runtime-benchmarks"))]
+	pub(crate) fn from_seed(seed: Hash256) -> Self {
+		Self { seed, counter: 0 }
+	}
+
+	fn next_u128(&mut self) -> u128 {
+		let block = sp_io::hashing::blake2_256(&(self.seed, self.counter).encode());
+		self.counter = self.counter.wrapping_add(1);
+		let mut bytes = [0u8; 16];
+		bytes.copy_from_slice(block.get(..16).unwrap_or(&[0u8; 16]));
+		u128::from_le_bytes(bytes)
+	}
+
+	/// A number in `[0, bound)`; `bound` must be non-zero. The modulo bias is below
+	/// `bound / 2^128`, negligible for any stake total.
+	pub(crate) fn below(&mut self, bound: u128) -> u128 {
+		self.next_u128().checked_rem(bound).unwrap_or(0)
+	}
+}
+
+/// What a draw of workers requires of each one.
+pub(crate) struct Eligibility<'a, AccountId, Balance> {
+	/// Free stake at least this (the bond it will commit).
+	pub bond: Balance,
+	/// A declared model-size limit at least this.
+	pub parameters: u64,
+	/// Never these accounts (the poster, the parties, those already drawn).
+	pub exclude: &'a [AccountId],
+}
+
+impl<T: Config> Pallet<T> {
+	/// Draws up to `count` distinct online workers meeting `eligibility`, each with
+	/// probability proportional to its weight (free stake × reputation) among those left,
+	/// skipping any `accept` refuses (e.g. no access to a private dataset). Reads the
+	/// candidate set once; `accept` is asked only about drawn workers.
+	pub(crate) fn draw_workers(
+		stream: &mut RandomStream,
+		count: u32,
+		eligibility: &Eligibility<T::AccountId, BalanceOf<T>>,
+		accept: impl Fn(&T::AccountId) -> bool,
+	) -> Vec<T::AccountId> {
+		let mut pool: Vec<(T::AccountId, u128)> = Candidates::<T>::get()
+			.into_iter()
+			.filter(|c| {
+				c.free_stake >= eligibility.bond
+					&& c.max_parameters >= eligibility.parameters
+					&& !eligibility.exclude.contains(&c.who)
+			})
+			// A weight of zero would never be drawn; every eligible worker keeps a chance.
+			.map(|c| (c.who, UniqueSaturatedInto::<u128>::unique_saturated_into(c.weight).max(1)))
+			.collect();
+		let mut drawn = Vec::new();
+		while (drawn.len() as u32) < count && !pool.is_empty() {
+			let total = pool.iter().fold(0u128, |sum, (_, weight)| sum.saturating_add(*weight));
+			let mut target = stream.below(total);
+			let index = pool
+				.iter()
+				.position(|(_, weight)| {
+					if target < *weight {
+						true
+					} else {
+						target = target.saturating_sub(*weight);
+						false
+					}
+				})
+				.unwrap_or(0);
+			let (who, _) = pool.swap_remove(index);
+			if accept(&who) {
+				drawn.push(who);
+			}
+		}
+		drawn
+	}
+}

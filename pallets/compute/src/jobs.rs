@@ -1,0 +1,763 @@
+//! Jobs: pricing, posting and assignment, training submissions and their audits,
+//! replicated outputs, deadlines, and paying out or refunding the escrow.
+
+use super::*;
+use crate::{
+	draw::{Eligibility, RandomStream},
+	workers::Credit,
+};
+use frame_support::traits::{
+	fungible::BalancedHold,
+	tokens::{imbalance::Imbalance, Precision},
+};
+use pallet_models::{Lineage, TrainedModel};
+use sp_runtime::traits::CheckedDiv;
+
+/// What validating a spec yields besides its price.
+pub(crate) struct Checked<T: Config> {
+	pub architecture: ArchitectureSpec,
+	pub parameters: u64,
+	pub data_fees: BoundedVec<Payment<T::AccountId, BalanceOf<T>>, T::MaxDatasetsPerJob>,
+	pub royalty: Option<Payment<T::AccountId, BalanceOf<T>>>,
+}
+
+impl<T: Config> Pallet<T> {
+	/// The price of a job before it is posted: what [`post_job`](Pallet::post_job) would
+	/// hold from `poster`, every share named. Fails as `post_job` would for a bad spec.
+	pub fn quote(
+		poster: &T::AccountId,
+		spec: &JobSpec<T>,
+		verification: &Verification,
+		reward: BalanceOf<T>,
+	) -> Result<Quote<T>, DispatchError> {
+		let params = Self::params();
+		let checked = Self::check_spec(poster, spec, verification, &params)?;
+		Ok(Self::price(spec, reward, checked.data_fees, checked.royalty, &params))
+	}
+
+	fn price(
+		spec: &JobSpec<T>,
+		reward: BalanceOf<T>,
+		data_fees: BoundedVec<Payment<T::AccountId, BalanceOf<T>>, T::MaxDatasetsPerJob>,
+		royalty: Option<Payment<T::AccountId, BalanceOf<T>>>,
+		params: &ParamsOf<T>,
+	) -> Quote<T> {
+		let audit_fee =
+			if spec.is_train() { params.audit_fee.mul_floor(reward) } else { Zero::zero() };
+		let protocol_fee = params.protocol_fee.mul_floor(reward);
+		let fees = data_fees
+			.iter()
+			.chain(royalty.iter())
+			.fold(BalanceOf::<T>::zero(), |sum, p| sum.saturating_add(p.amount));
+		let total = reward
+			.saturating_add(audit_fee)
+			.saturating_add(protocol_fee)
+			.saturating_add(fees)
+			.saturating_add(params.job_deposit);
+		Quote {
+			reward,
+			audit_fee,
+			data_fees,
+			royalty,
+			protocol_fee,
+			deposit: params.job_deposit,
+			total,
+		}
+	}
+
+	fn check_uri(uri: &Uri) -> Result<(), Error<T>> {
+		Self::parse_uri(uri.as_bytes()).map(|_| ())
+	}
+
+	fn data_fee(
+		poster: &T::AccountId,
+		dataset: DatasetId,
+	) -> Result<Payment<T::AccountId, BalanceOf<T>>, Error<T>> {
+		ensure!(T::Datasets::can_use(poster, dataset), Error::<T>::DatasetUnavailable);
+		let to = T::Datasets::owner(dataset).ok_or(Error::<T>::DatasetUnavailable)?;
+		let amount = T::Datasets::price_per_use(dataset).ok_or(Error::<T>::DatasetUnavailable)?;
+		Ok(Payment { to, amount })
+	}
+
+	fn royalty(
+		model: ModelId,
+	) -> Result<(ArchitectureSpec, Payment<T::AccountId, BalanceOf<T>>), Error<T>> {
+		let amount = T::Models::inference_price(model).ok_or(Error::<T>::ModelUnavailable)?;
+		let to = T::Models::owner(model).ok_or(Error::<T>::ModelUnavailable)?;
+		let architecture = T::Models::architecture(model).ok_or(Error::<T>::ModelUnavailable)?;
+		Ok((architecture, Payment { to, amount }))
+	}
+
+	/// Every dataset a job reads.
+	pub(crate) fn datasets_of(spec: &JobSpec<T>) -> Vec<DatasetId> {
+		match spec {
+			JobSpec::Train(train) => {
+				train.datasets.iter().copied().chain(train.validation).collect()
+			}
+			JobSpec::Evaluate { dataset, .. } => alloc::vec![*dataset],
+			JobSpec::Infer { .. } => Vec::new(),
+		}
+	}
+
+	pub(crate) fn check_spec(
+		poster: &T::AccountId,
+		spec: &JobSpec<T>,
+		verification: &Verification,
+		params: &ParamsOf<T>,
+	) -> Result<Checked<T>, DispatchError> {
+		let datasets = Self::datasets_of(spec);
+		ensure!(
+			datasets.len() <= T::MaxDatasetsPerJob::get() as usize,
+			Error::<T>::TooManyDatasets
+		);
+		let mut fees = Vec::with_capacity(datasets.len());
+		for (i, dataset) in datasets.iter().enumerate() {
+			ensure!(!datasets.iter().take(i).any(|d| d == dataset), Error::<T>::DuplicateDataset);
+			fees.push(Self::data_fee(poster, *dataset)?);
+		}
+		let data_fees = BoundedVec::try_from(fees).map_err(|_| Error::<T>::TooManyDatasets)?;
+		let (architecture, royalty) = match spec {
+			JobSpec::Train(train) => {
+				ensure!(!train.datasets.is_empty(), Error::<T>::NoDataset);
+				let learning_rate = match train.optimizer {
+					Optimizer::Sgd { learning_rate, .. }
+					| Optimizer::Adam { learning_rate, .. } => learning_rate,
+				};
+				ensure!(
+					train.steps > 0
+						&& train.batch_size > 0
+						&& train.checkpoint_interval > 0
+						&& train.checkpoint_interval <= train.steps
+						&& !learning_rate.is_zero(),
+					Error::<T>::InvalidTrainingPlan
+				);
+				ensure!(train.segments() <= T::MaxSegments::get(), Error::<T>::TooManySegments);
+				ensure!(train.licence.is_valid(), Error::<T>::InvalidLicence);
+				ensure!(
+					verification.audit_rate >= params.min_audit_rate,
+					Error::<T>::AuditRateTooLow
+				);
+				match &train.base {
+					TrainBase::Fresh(architecture) => (architecture.clone(), None),
+					TrainBase::FineTune(model) => {
+						let (architecture, royalty) = Self::royalty(*model)?;
+						(architecture, Some(royalty))
+					}
+				}
+			}
+			JobSpec::Infer { model, input_uri, .. } => {
+				Self::check_uri(input_uri)?;
+				let (architecture, royalty) = Self::royalty(*model)?;
+				(architecture, Some(royalty))
+			}
+			JobSpec::Evaluate { model, .. } => {
+				let (architecture, royalty) = Self::royalty(*model)?;
+				(architecture, Some(royalty))
+			}
+		};
+		if !spec.is_train() {
+			ensure!(
+				verification.replicas >= 2
+					&& u32::from(verification.replicas) <= T::MaxReplicas::get(),
+				Error::<T>::InvalidReplicas
+			);
+		}
+		let parameters =
+			architecture.parameter_count().map_err(|_| Error::<T>::InvalidArchitecture)?;
+		Ok(Checked { architecture, parameters, data_fees, royalty })
+	}
+
+	/// Whether `worker` may read every dataset of `spec`.
+	pub(crate) fn can_read(worker: &T::AccountId, datasets: &[DatasetId]) -> bool {
+		datasets.iter().all(|d| T::Datasets::can_use(worker, *d))
+	}
+
+	pub(crate) fn do_post_job(
+		poster: T::AccountId,
+		spec: JobSpec<T>,
+		verification: Verification,
+		reward: BalanceOf<T>,
+		work_blocks: BlockNumberFor<T>,
+		max_price: BalanceOf<T>,
+	) -> DispatchResult {
+		let params = Self::params();
+		ensure!(
+			!work_blocks.is_zero() && work_blocks <= params.max_work_blocks,
+			Error::<T>::InvalidDeadline
+		);
+		let checked = Self::check_spec(&poster, &spec, &verification, &params)?;
+		let quote = Self::price(&spec, reward, checked.data_fees, checked.royalty, &params);
+		ensure!(quote.total <= max_price, Error::<T>::PriceAboveLimit);
+
+		let id = NextJobId::<T>::get();
+		let bond = Self::assignment_bond(&quote, &params);
+		let count = if spec.is_train() { 1 } else { u32::from(verification.replicas) };
+		let datasets = Self::datasets_of(&spec);
+		let workers = Self::draw_workers(
+			&mut RandomStream::new::<T>(b"verity/compute/assign", id),
+			count,
+			&Eligibility { bond, parameters: checked.parameters, exclude: &[poster.clone()] },
+			|w| Self::can_read(w, &datasets),
+		);
+		ensure!(workers.len() as u32 == count, Error::<T>::NoEligibleWorker);
+
+		T::Currency::hold(&HoldReason::JobEscrow.into(), &poster, quote.total)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let assignees = Self::assign(id, &workers, bond)?;
+		let until = Self::now().saturating_add(work_blocks);
+		let tolerance = Tolerances::<T>::get(checked.architecture.family());
+		let total = quote.total;
+		Jobs::<T>::insert(
+			id,
+			Job {
+				poster: poster.clone(),
+				spec,
+				verification,
+				architecture: checked.architecture,
+				tolerance,
+				quote,
+				work_blocks,
+				status: JobStatus::Assigned { until },
+				assignees,
+				attempts: 1,
+				result: None,
+				audits: BoundedVec::new(),
+				disputes: BoundedVec::new(),
+				posted_at: Self::now(),
+			},
+		);
+		NextJobId::<T>::put(id.saturating_add(1));
+		Self::deposit_event(Event::JobPosted { job: id, poster, total });
+		Self::deposit_event(Event::JobAssigned { job: id, workers, until });
+		Ok(())
+	}
+
+	/// An assignee's bond: the bond ratio of the job's value, at least the minimum bond.
+	pub(crate) fn assignment_bond(quote: &Quote<T>, params: &ParamsOf<T>) -> BalanceOf<T> {
+		params.bond_ratio.mul_ceil(quote.total.saturating_sub(quote.deposit)).max(params.min_bond)
+	}
+
+	fn assign(
+		job: JobId,
+		workers: &[T::AccountId],
+		bond: BalanceOf<T>,
+	) -> Result<BoundedVec<Assignee<T::AccountId, BalanceOf<T>>, T::MaxReplicas>, DispatchError> {
+		let mut assignees = BoundedVec::new();
+		for worker in workers {
+			Self::commit_bond(worker, bond, Duty::Work(job))?;
+			assignees
+				.try_push(Assignee { worker: worker.clone(), bond, commitment: None, output: None })
+				.map_err(|_| Error::<T>::InvalidReplicas)?;
+		}
+		Ok(assignees)
+	}
+
+	pub(crate) fn job(id: JobId) -> Result<Job<T>, Error<T>> {
+		Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)
+	}
+
+	pub(crate) fn train_spec(job: &Job<T>) -> Result<&TrainSpec<T>, Error<T>> {
+		match &job.spec {
+			JobSpec::Train(train) => Ok(train),
+			_ => Err(Error::<T>::WrongJobState),
+		}
+	}
+
+	pub(crate) fn do_submit_result(
+		who: T::AccountId,
+		id: JobId,
+		result: TrainResult,
+	) -> DispatchResult {
+		let params = Self::params();
+		let mut job = Self::job(id)?;
+		let train = Self::train_spec(&job)?;
+		let JobStatus::Assigned { until } = job.status else {
+			return Err(Error::<T>::WrongJobState.into());
+		};
+		ensure!(job.assignees.first().is_some_and(|a| a.worker == who), Error::<T>::NotAssigned);
+		ensure!(Self::now() <= until, Error::<T>::DeadlinePassed);
+		let segments = train.segments();
+		ensure!(result.checkpoints == segments.saturating_add(1), Error::<T>::WrongCheckpointCount);
+		Self::check_uri(&result.weights_uri)?;
+
+		let mut stream = RandomStream::new::<T>(b"verity/compute/audit", id);
+		let count = audit::audited_segments(
+			segments,
+			job.verification.audit_rate,
+			T::MaxAuditsPerJob::get(),
+		);
+		let parameters = job.architecture.parameter_count().unwrap_or(u64::MAX);
+		let datasets = Self::datasets_of(&job.spec);
+		let mut exclude = alloc::vec![job.poster.clone(), who.clone()];
+		let mut drawn = Vec::new();
+		for segment in audit::draw_segments(&mut stream, segments, count) {
+			let eligibility =
+				Eligibility { bond: params.audit_bond, parameters, exclude: &exclude };
+			let Some(auditor) =
+				Self::draw_workers(&mut stream, 1, &eligibility, |w| Self::can_read(w, &datasets))
+					.pop()
+			else {
+				// Fewer online workers than audits: the rest of the run is left to
+				// challengers.
+				break;
+			};
+			Self::commit_bond(&auditor, params.audit_bond, Duty::Audit(id, segment))?;
+			job.audits
+				.try_push(Audit {
+					segment,
+					auditor: auditor.clone(),
+					bond: params.audit_bond,
+					commitment: None,
+					passed: None,
+				})
+				.map_err(|_| Error::<T>::TooManySegments)?;
+			exclude.push(auditor.clone());
+			drawn.push((segment, auditor));
+		}
+
+		let now = Self::now();
+		let audit_commit_until = now.saturating_add(params.commit_window);
+		job.status = JobStatus::Submitted {
+			at: now,
+			audit_commit_until,
+			audit_reveal_until: audit_commit_until.saturating_add(params.reveal_window),
+			challenge_until: now.saturating_add(params.challenge_window),
+		};
+		let (weights, checkpoint_root) = (result.weights, result.checkpoint_root);
+		job.result = Some(result);
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::ResultSubmitted { job: id, weights, checkpoint_root });
+		Self::deposit_event(Event::AuditsDrawn { job: id, audits: drawn });
+		Ok(())
+	}
+
+	pub(crate) fn do_commit_audit(
+		who: T::AccountId,
+		id: JobId,
+		segment: u32,
+		commitment: Hash256,
+	) -> DispatchResult {
+		let mut job = Self::job(id)?;
+		let JobStatus::Submitted { audit_commit_until, .. } = job.status else {
+			return Err(Error::<T>::WrongJobState.into());
+		};
+		ensure!(Self::now() <= audit_commit_until, Error::<T>::DeadlinePassed);
+		let audit = job
+			.audits
+			.iter_mut()
+			.find(|a| a.segment == segment && a.auditor == who)
+			.ok_or(Error::<T>::UnknownSegment)?;
+		ensure!(audit.commitment.is_none(), Error::<T>::AlreadyCommitted);
+		audit.commitment = Some(commitment);
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::AuditCommitted { job: id, segment });
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_audit(
+		who: T::AccountId,
+		id: JobId,
+		segment: u32,
+		passed: bool,
+		salt: Hash256,
+	) -> DispatchResult {
+		let mut job = Self::job(id)?;
+		let JobStatus::Submitted { audit_commit_until, audit_reveal_until, .. } = job.status else {
+			return Err(Error::<T>::WrongJobState.into());
+		};
+		let now = Self::now();
+		let all_committed = job.audits.iter().all(|a| a.commitment.is_some());
+		ensure!(all_committed || now > audit_commit_until, Error::<T>::RevealNotOpen);
+		ensure!(now <= audit_reveal_until, Error::<T>::DeadlinePassed);
+		let index = job
+			.audits
+			.iter()
+			.position(|a| a.segment == segment && a.auditor == who)
+			.ok_or(Error::<T>::UnknownSegment)?;
+		let audit = job.audits.get(index).cloned().ok_or(Error::<T>::UnknownSegment)?;
+		let commitment = audit.commitment.ok_or(Error::<T>::NotCommitted)?;
+		ensure!(audit.passed.is_none(), Error::<T>::AlreadyRevealed);
+		ensure!(
+			Self::commitment_of(id, &who, (segment, passed), &salt) == commitment,
+			Error::<T>::CommitmentMismatch
+		);
+
+		let bond = if passed {
+			audit.bond
+		} else if Self::segment_disputed(&job, segment) || job.disputes.is_full() {
+			// Someone is already on it (or the job is under as many disputes as it can
+			// carry): the auditor has done its part.
+			Self::release_bond(&who, audit.bond, Duty::Audit(id, segment), None);
+			Zero::zero()
+		} else {
+			Duties::<T>::remove(&who, Duty::Audit(id, segment));
+			Self::open_segment_dispute(id, &mut job, segment, who.clone(), audit.bond)?;
+			// The bond now backs the dispute.
+			Zero::zero()
+		};
+		if let Some(entry) = job.audits.get_mut(index) {
+			entry.passed = Some(passed);
+			entry.bond = bond;
+		}
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::AuditRevealed { job: id, segment, passed });
+		Ok(())
+	}
+
+	pub(crate) fn do_commit_output(
+		who: T::AccountId,
+		id: JobId,
+		commitment: Hash256,
+	) -> DispatchResult {
+		let params = Self::params();
+		let mut job = Self::job(id)?;
+		ensure!(!job.spec.is_train(), Error::<T>::WrongJobState);
+		let JobStatus::Assigned { until } = job.status else {
+			return Err(Error::<T>::WrongJobState.into());
+		};
+		ensure!(Self::now() <= until, Error::<T>::DeadlinePassed);
+		let assignee =
+			job.assignees.iter_mut().find(|a| a.worker == who).ok_or(Error::<T>::NotAssigned)?;
+		ensure!(assignee.commitment.is_none(), Error::<T>::AlreadyCommitted);
+		assignee.commitment = Some(commitment);
+		if job.assignees.iter().all(|a| a.commitment.is_some()) {
+			job.status =
+				JobStatus::Revealing { until: Self::now().saturating_add(params.reveal_window) };
+		}
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::OutputCommitted { job: id, worker: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_output(
+		who: T::AccountId,
+		id: JobId,
+		output: JobOutput,
+		salt: Hash256,
+	) -> DispatchResult {
+		let mut job = Self::job(id)?;
+		let until = match job.status {
+			JobStatus::Revealing { until } => until,
+			JobStatus::Assigned { .. } if !job.spec.is_train() => {
+				return Err(Error::<T>::RevealNotOpen.into())
+			}
+			_ => return Err(Error::<T>::WrongJobState.into()),
+		};
+		ensure!(Self::now() <= until, Error::<T>::DeadlinePassed);
+		let fits = match (&job.spec, output) {
+			(JobSpec::Infer { .. }, JobOutput::Predictions(_)) => true,
+			(JobSpec::Evaluate { .. }, JobOutput::Score { correct, total }) => {
+				total > 0 && correct <= total
+			}
+			_ => false,
+		};
+		ensure!(fits, Error::<T>::InvalidOutput);
+		let assignee =
+			job.assignees.iter_mut().find(|a| a.worker == who).ok_or(Error::<T>::NotAssigned)?;
+		let commitment = assignee.commitment.ok_or(Error::<T>::NotCommitted)?;
+		ensure!(assignee.output.is_none(), Error::<T>::AlreadyRevealed);
+		ensure!(
+			Self::commitment_of(id, &who, output, &salt) == commitment,
+			Error::<T>::CommitmentMismatch
+		);
+		assignee.output = Some(output);
+		Self::deposit_event(Event::OutputRevealed { job: id, worker: who, output });
+		if job.assignees.iter().all(|a| a.output.is_some()) {
+			Self::settle_outputs(id, job)
+		} else {
+			Jobs::<T>::insert(id, job);
+			Ok(())
+		}
+	}
+
+	/// Every remaining replica revealed: agreement finalizes, disagreement goes to a jury.
+	fn settle_outputs(id: JobId, mut job: Job<T>) -> DispatchResult {
+		let outputs: Vec<(T::AccountId, JobOutput)> =
+			job.assignees.iter().filter_map(|a| a.output.map(|o| (a.worker.clone(), o))).collect();
+		let Some((defender, first)) = outputs.first().cloned() else {
+			return Self::refund(id, job, Event::JobExpired { job: id });
+		};
+		match outputs.iter().find(|(_, output)| *output != first) {
+			None => Self::finalize_outputs(id, job, first),
+			Some((challenger, other)) => {
+				job.status = JobStatus::Arbitration;
+				Self::open_outputs_dispute(
+					id,
+					&mut job,
+					defender,
+					challenger.clone(),
+					first,
+					*other,
+				)?;
+				Jobs::<T>::insert(id, job);
+				Ok(())
+			}
+		}
+	}
+
+	pub(crate) fn do_process_job(id: JobId) -> DispatchResult {
+		let params = Self::params();
+		let job = Self::job(id)?;
+		let now = Self::now();
+		match job.status {
+			JobStatus::Assigned { until } => {
+				ensure!(now > until, Error::<T>::TooEarly);
+				if job.spec.is_train() {
+					Self::replace_trainer(id, job, &params)
+				} else {
+					Self::drop_silent_replicas(id, job, &params, |a| a.commitment.is_some())
+				}
+			}
+			JobStatus::Revealing { until } => {
+				ensure!(now > until, Error::<T>::TooEarly);
+				Self::drop_silent_replicas(id, job, &params, |a| a.output.is_some())
+			}
+			JobStatus::Submitted { challenge_until, .. } => {
+				ensure!(now > challenge_until, Error::<T>::TooEarly);
+				ensure!(job.disputes.is_empty(), Error::<T>::DisputesOpen);
+				Self::finalize_training(id, job, &params)
+			}
+			JobStatus::Arbitration => Err(Error::<T>::DisputesOpen.into()),
+		}
+	}
+
+	/// The trainer missed its deadline: slash it and draw another, or refund.
+	fn replace_trainer(id: JobId, mut job: Job<T>, params: &ParamsOf<T>) -> DispatchResult {
+		let Some(no_show) = job.assignees.first().cloned() else {
+			return Self::refund(id, job, Event::JobExpired { job: id });
+		};
+		Self::punish_no_show(id, &no_show.worker, no_show.bond, Duty::Work(id), params);
+		job.assignees.clear();
+		if job.attempts >= params.max_attempts {
+			return Self::refund(id, job, Event::JobExpired { job: id });
+		}
+		let bond = Self::assignment_bond(&job.quote, params);
+		let datasets = Self::datasets_of(&job.spec);
+		let parameters = job.architecture.parameter_count().unwrap_or(u64::MAX);
+		let workers = Self::draw_workers(
+			&mut RandomStream::new::<T>(b"verity/compute/assign", id),
+			1,
+			&Eligibility {
+				bond,
+				parameters,
+				exclude: &[job.poster.clone(), no_show.worker.clone()],
+			},
+			|w| Self::can_read(w, &datasets),
+		);
+		if workers.is_empty() {
+			return Self::refund(id, job, Event::JobExpired { job: id });
+		}
+		job.assignees = Self::assign(id, &workers, bond)?;
+		job.attempts = job.attempts.saturating_add(1);
+		let until = Self::now().saturating_add(job.work_blocks);
+		job.status = JobStatus::Assigned { until };
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::JobAssigned { job: id, workers, until });
+		Ok(())
+	}
+
+	/// Replicas that missed the commit or reveal deadline (`done` is false for them) are
+	/// slashed and dropped; two or more left continue, fewer end the job with a refund.
+	fn drop_silent_replicas(
+		id: JobId,
+		mut job: Job<T>,
+		params: &ParamsOf<T>,
+		done: impl Fn(&Assignee<T::AccountId, BalanceOf<T>>) -> bool,
+	) -> DispatchResult {
+		let (kept, silent): (Vec<_>, Vec<_>) = job.assignees.iter().cloned().partition(|a| done(a));
+		for assignee in &silent {
+			Self::punish_no_show(id, &assignee.worker, assignee.bond, Duty::Work(id), params);
+		}
+		job.assignees = BoundedVec::truncate_from(kept);
+		if job.assignees.len() < 2 {
+			return Self::refund(id, job, Event::JobExpired { job: id });
+		}
+		match job.status {
+			JobStatus::Assigned { .. } => {
+				job.status = JobStatus::Revealing {
+					until: Self::now().saturating_add(params.reveal_window),
+				};
+				Jobs::<T>::insert(id, job);
+				Ok(())
+			}
+			_ => Self::settle_outputs(id, job),
+		}
+	}
+
+	/// Slashes the no-show share of a missed duty's bond to the treasury.
+	pub(crate) fn punish_no_show(
+		id: JobId,
+		worker: &T::AccountId,
+		bond: BalanceOf<T>,
+		duty: Duty,
+		params: &ParamsOf<T>,
+	) {
+		let credit = Self::slash_bond(worker, bond, duty, params.no_show_slash, Perbill::zero());
+		T::Rewards::route(id, Share::Treasury, &T::Treasury::get(), credit);
+		Self::deposit_event(Event::NoShow { job: id, worker: worker.clone() });
+	}
+
+	/// The challenge window closed with no dispute open: register the model, pay everyone.
+	fn finalize_training(id: JobId, job: Job<T>, params: &ParamsOf<T>) -> DispatchResult {
+		let train = Self::train_spec(&job)?;
+		let result = job.result.clone().ok_or(Error::<T>::WrongJobState)?;
+		let mut auditors = Vec::new();
+		for audit in &job.audits {
+			match audit.passed {
+				Some(true) => {
+					Self::release_bond(
+						&audit.auditor,
+						audit.bond,
+						Duty::Audit(id, audit.segment),
+						Some(Credit::Audit),
+					);
+					auditors.push(audit.auditor.clone());
+				}
+				None => Self::punish_no_show(
+					id,
+					&audit.auditor,
+					audit.bond,
+					Duty::Audit(id, audit.segment),
+					params,
+				),
+				// A failing verdict's bond went to the dispute it opened.
+				Some(false) => {}
+			}
+		}
+		let trainers: Vec<T::AccountId> = job.assignees.iter().map(|a| a.worker.clone()).collect();
+		for assignee in &job.assignees {
+			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), Some(Credit::Job));
+		}
+		Self::pay_out(id, &job, &trainers, &auditors)?;
+
+		let lineage = match train.base {
+			TrainBase::Fresh(_) => Lineage::TrainedBy { job: id },
+			TrainBase::FineTune(model) => Lineage::FineTunedFrom { model, job: id },
+		};
+		let model = match T::Models::register_trained(TrainedModel {
+			owner: job.poster.clone(),
+			architecture: job.architecture.clone(),
+			weights: result.weights,
+			uri: result.weights_uri,
+			licence: train.licence.clone(),
+			inference_price: train.inference_price,
+			lineage,
+		}) {
+			Ok(model) => Some(model),
+			Err(error) => {
+				Self::deposit_event(Event::ModelNotRegistered { job: id, error });
+				None
+			}
+		};
+		Jobs::<T>::remove(id);
+		Self::deposit_event(Event::JobFinalized { job: id, model, output: None });
+		Ok(())
+	}
+
+	/// The replicas left agree on `output` (after a jury, if needed): record it, pay them.
+	pub(crate) fn finalize_outputs(id: JobId, job: Job<T>, output: JobOutput) -> DispatchResult {
+		let workers: Vec<T::AccountId> = job.assignees.iter().map(|a| a.worker.clone()).collect();
+		for assignee in &job.assignees {
+			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), Some(Credit::Job));
+		}
+		Self::pay_out(id, &job, &workers, &[])?;
+		if let (JobSpec::Evaluate { model, dataset }, JobOutput::Score { correct, total }) =
+			(&job.spec, output)
+		{
+			// Only fails for a model that no longer exists; the workers are paid regardless.
+			let _ = T::Models::record_evaluation(*model, *dataset, correct, total, id);
+		}
+		Jobs::<T>::remove(id);
+		Self::deposit_event(Event::JobFinalized { job: id, model: None, output: Some(output) });
+		Ok(())
+	}
+
+	/// Pays the escrow out: fees to data and model owners and the treasury, the reward
+	/// split among `workers`, the audit fee among `auditors` (the treasury's without any),
+	/// rounding dust to the treasury; the record deposit goes back to the poster.
+	fn pay_out(
+		id: JobId,
+		job: &Job<T>,
+		workers: &[T::AccountId],
+		auditors: &[T::AccountId],
+	) -> DispatchResult {
+		let quote = &job.quote;
+		let escrow: BalanceOf<T> = quote.total.saturating_sub(quote.deposit);
+		T::Currency::release(
+			&HoldReason::JobEscrow.into(),
+			&job.poster,
+			quote.deposit,
+			Precision::BestEffort,
+		)?;
+		let (mut credit, _) = <T::Currency as BalancedHold<_>>::slash(
+			&HoldReason::JobEscrow.into(),
+			&job.poster,
+			escrow,
+		);
+		let mut pay = |share: Share, to: &T::AccountId, amount: BalanceOf<T>| {
+			let (part, rest) = core::mem::replace(&mut credit, CreditOf::<T>::zero()).split(amount);
+			credit = rest;
+			T::Rewards::route(id, share, to, part);
+		};
+		for fee in &quote.data_fees {
+			pay(Share::DataOwner, &fee.to, fee.amount);
+		}
+		if let Some(royalty) = &quote.royalty {
+			pay(Share::ModelOwner, &royalty.to, royalty.amount);
+		}
+		pay(Share::Treasury, &T::Treasury::get(), quote.protocol_fee);
+		for (share, earners, amount) in
+			[(Share::Worker, workers, quote.reward), (Share::Auditor, auditors, quote.audit_fee)]
+		{
+			if earners.is_empty() {
+				continue;
+			}
+			let each = amount
+				.checked_div(&BalanceOf::<T>::from(earners.len() as u32))
+				.unwrap_or_else(Zero::zero);
+			for earner in earners {
+				pay(share, earner, each);
+			}
+		}
+		T::Rewards::route(id, Share::Treasury, &T::Treasury::get(), credit);
+		Ok(())
+	}
+
+	/// Ends a job without a result: the escrow goes back to the poster, every bond still
+	/// committed to it is freed, its open disputes are dropped. Emits `event`.
+	pub(crate) fn refund(id: JobId, job: Job<T>, event: Event<T>) -> DispatchResult {
+		for assignee in &job.assignees {
+			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), None);
+		}
+		for audit in &job.audits {
+			if !audit.bond.is_zero() {
+				Self::release_bond(
+					&audit.auditor,
+					audit.bond,
+					Duty::Audit(id, audit.segment),
+					None,
+				);
+			}
+		}
+		for dispute in &job.disputes {
+			Self::drop_dispute(*dispute);
+		}
+		T::Currency::release(
+			&HoldReason::JobEscrow.into(),
+			&job.poster,
+			job.quote.total,
+			Precision::BestEffort,
+		)?;
+		Jobs::<T>::remove(id);
+		Self::deposit_event(event);
+		Ok(())
+	}
+
+	pub(crate) fn segment_disputed(job: &Job<T>, segment: u32) -> bool {
+		job.disputes.iter().any(|d| {
+			Disputes::<T>::get(d).is_some_and(
+				|dispute| matches!(dispute.subject, DisputeSubject::Segment { segment: s, .. } if s == segment),
+			)
+		})
+	}
+}

@@ -1,0 +1,426 @@
+//! A test runtime: System, Balances, Datasets, Models and Compute, and helpers that drive a
+//! job through its life.
+
+use crate as pallet_compute;
+use crate::*;
+use core::cell::Cell;
+use frame_support::{
+	assert_ok, derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+};
+use frame_system::EnsureRoot;
+use pallet_datasets::Visibility;
+use sp_runtime::BuildStorage;
+use verity_primitives::{content::merkle_root, merkle_proof, Activation, DatasetFormat, MlpSpec};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Datasets: pallet_datasets,
+		Models: pallet_models,
+		Compute: pallet_compute,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type Balance = Balance;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+/// Has too little for any stake or escrow.
+pub const PAUPER: AccountId = 4;
+pub const TREASURY: AccountId = 99;
+/// Ten workers, funded, not registered.
+pub const WORKERS: [AccountId; 10] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+pub const FUNDS: Balance = 1_000_000;
+pub const STAKE: Balance = 10_000;
+
+parameter_types! {
+	pub const TreasuryAccount: AccountId = TREASURY;
+	pub const FlagSlash: Perbill = Perbill::from_percent(50);
+	pub const FlaggerReward: Perbill = Perbill::from_percent(20);
+}
+
+impl pallet_datasets::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type DepositBase = ConstU64<100>;
+	type DepositPerByte = ConstU64<1>;
+	type FlagBond = ConstU64<500>;
+	type FlagSlash = FlagSlash;
+	type FlaggerReward = FlaggerReward;
+	type Treasury = TreasuryAccount;
+	type FlagOrigin = EnsureRoot<AccountId>;
+	type MaxDescriptionLen = ConstU32<64>;
+	type MaxAllowList = ConstU32<8>;
+	type MaxReasonLen = ConstU32<64>;
+	type WeightInfo = ();
+}
+
+impl pallet_models::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type DepositBase = ConstU64<100>;
+	type DepositPerByte = ConstU64<1>;
+	type MaxDescriptionLen = ConstU32<64>;
+	type WeightInfo = ();
+}
+
+thread_local! {
+	static SEED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Randomness for tests: the subject, the block number and a seed tests may change.
+pub struct TestRandomness;
+impl frame_support::traits::Randomness<sp_core::H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (sp_core::H256, u64) {
+		let block = System::block_number();
+		let seed = SEED.with(|s| s.get());
+		(sp_io::hashing::blake2_256(&(subject, block, seed).encode()).into(), block)
+	}
+}
+
+/// Changes what the draws see.
+pub fn set_seed(seed: u64) {
+	SEED.with(|s| s.set(seed));
+}
+
+pub const MAX_WORKERS: u32 = 16;
+pub const MAX_AUDITS: u32 = 4;
+pub const MAX_SEGMENTS: u32 = 64;
+
+impl pallet_compute::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Randomness = TestRandomness;
+	type Datasets = Datasets;
+	type Models = Models;
+	type Rewards = PayNow<Balances, TreasuryAccount>;
+	type Treasury = TreasuryAccount;
+	type DefaultParams = TestParams;
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type AppealOrigin = EnsureRoot<AccountId>;
+	type MaxWorkers = ConstU32<MAX_WORKERS>;
+	type MaxDatasetsPerJob = ConstU32<3>;
+	type MaxSegments = ConstU32<MAX_SEGMENTS>;
+	type MaxAuditsPerJob = ConstU32<MAX_AUDITS>;
+	type MaxReplicas = ConstU32<3>;
+	type MaxJurySize = ConstU32<5>;
+	type MaxDisputesPerJob = ConstU32<2>;
+	type MaxDeviceNameLen = ConstU32<32>;
+	type WeightInfo = ();
+}
+
+/// Windows of the test parameters, in blocks.
+pub const COMMIT: u64 = 10;
+pub const REVEAL: u64 = 10;
+pub const CHALLENGE: u64 = 30;
+pub const ROUND: u64 = 5;
+pub const APPEAL: u64 = 20;
+pub const WORK: u64 = 50;
+
+parameter_types! {
+	pub TestParams: ParamsOf<Test> = ProtocolParams {
+		min_stake: 1_000,
+		unbonding_period: 100,
+		bond_ratio: Perbill::from_percent(50),
+		min_bond: 100,
+		audit_bond: 200,
+		challenge_bond: 500,
+		juror_bond: 100,
+		min_audit_rate: Perbill::from_percent(5),
+		audit_fee: Perbill::from_percent(10),
+		protocol_fee: Perbill::from_percent(2),
+		job_deposit: 10,
+		max_work_blocks: 1_000,
+		commit_window: COMMIT,
+		reveal_window: REVEAL,
+		challenge_window: CHALLENGE,
+		round_window: ROUND,
+		appeal_window: APPEAL,
+		jury_size: 3,
+		max_attempts: 2,
+		stake_slash: Perbill::from_percent(10),
+		no_show_slash: Perbill::from_percent(20),
+		winner_share: Perbill::from_percent(50),
+		jurors_share: Perbill::from_percent(30),
+	};
+}
+
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	pub fn build() -> sp_io::TestExternalities {
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		let mut balances = vec![(ALICE, FUNDS), (BOB, FUNDS), (PAUPER, 150), (TREASURY, 1)];
+		balances.extend(WORKERS.iter().map(|w| (*w, FUNDS)));
+		pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+			.assimilate_storage(&mut storage)
+			.unwrap();
+		pallet_compute::GenesisConfig::<Test> {
+			tolerances: vec![(ArchitectureFamily::Mlp, Perbill::from_parts(1_000))],
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			set_seed(0);
+		});
+		ext
+	}
+
+	/// Runs `test`, then the pallet's `try_state` invariants.
+	pub fn build_and_execute(test: impl FnOnce()) {
+		Self::build().execute_with(|| {
+			test();
+			Compute::do_try_state().expect("invariants hold after the test");
+		});
+	}
+}
+
+pub fn run_to(block: u64) {
+	System::set_block_number(block);
+}
+
+pub fn advance(blocks: u64) {
+	run_to(System::block_number() + blocks);
+}
+
+pub fn capabilities() -> Capabilities<ConstU32<32>> {
+	Capabilities {
+		backend: Backend::Cpu,
+		device: BoundedVec::truncate_from(b"test cpu".to_vec()),
+		memory_mib: 16_384,
+		max_parameters: 10_000_000,
+	}
+}
+
+pub fn endpoint(who: AccountId) -> Vec<u8> {
+	format!("https://worker-{who}.example").into_bytes()
+}
+
+pub fn register(workers: &[AccountId]) {
+	for w in workers {
+		assert_ok!(Compute::register_worker(
+			RuntimeOrigin::signed(*w),
+			STAKE,
+			capabilities(),
+			endpoint(*w)
+		));
+	}
+}
+
+pub fn mlp() -> ArchitectureSpec {
+	ArchitectureSpec::Mlp(MlpSpec {
+		inputs: 784,
+		hidden: BoundedVec::truncate_from(vec![32]),
+		outputs: 10,
+		activation: Activation::Relu,
+	})
+}
+
+pub fn content(tag: u8) -> ContentHash {
+	ContentHash { root: [tag; 32], size: 1_000 }
+}
+
+/// A public dataset owned by BOB with a use fee of 1_000.
+pub fn dataset(tag: u8) -> DatasetId {
+	let id = pallet_datasets::NextDatasetId::<Test>::get();
+	assert_ok!(Datasets::register(
+		RuntimeOrigin::signed(BOB),
+		content(tag),
+		b"ipfs://data".to_vec(),
+		DatasetFormat::IdxArchive,
+		Licence::Cc0,
+		1_000,
+		Visibility::Public,
+		vec![],
+	));
+	id
+}
+
+/// A model owned by BOB with an inference price of 500.
+pub fn model(tag: u8) -> ModelId {
+	let id = pallet_models::NextModelId::<Test>::get();
+	assert_ok!(Models::register(
+		RuntimeOrigin::signed(BOB),
+		mlp(),
+		content(tag),
+		b"ipfs://model".to_vec(),
+		Licence::Cc0,
+		500,
+		vec![],
+	));
+	id
+}
+
+pub const STEPS: u32 = 40;
+pub const INTERVAL: u32 = 8;
+pub const SEGMENTS: u32 = STEPS / INTERVAL;
+pub const REWARD: Balance = 10_000;
+
+pub fn train_spec(datasets: Vec<DatasetId>) -> JobSpec<Test> {
+	JobSpec::Train(TrainSpec {
+		base: TrainBase::Fresh(mlp()),
+		datasets: BoundedVec::truncate_from(datasets),
+		validation: None,
+		optimizer: Optimizer::Sgd {
+			learning_rate: Perbill::from_percent(1),
+			momentum: Perbill::from_percent(90),
+		},
+		batch_size: 64,
+		steps: STEPS,
+		seed: 7,
+		checkpoint_interval: INTERVAL,
+		licence: Licence::Cc0,
+		inference_price: 50,
+	})
+}
+
+/// Audits every segment (capped by MAX_AUDITS).
+pub fn full_audit() -> Verification {
+	Verification { audit_rate: Perbill::one(), replicas: 0 }
+}
+
+pub fn replicas(n: u8) -> Verification {
+	Verification { audit_rate: Perbill::zero(), replicas: n }
+}
+
+/// Posts `spec` from ALICE and returns its id.
+pub fn post(spec: JobSpec<Test>, verification: Verification) -> JobId {
+	let id = NextJobId::<Test>::get();
+	assert_ok!(Compute::post_job(
+		RuntimeOrigin::signed(ALICE),
+		spec,
+		verification,
+		REWARD,
+		WORK,
+		Balance::MAX
+	));
+	id
+}
+
+pub fn job(id: JobId) -> Job<Test> {
+	Jobs::<Test>::get(id).expect("job is open")
+}
+
+pub fn dispute(id: DisputeId) -> Dispute<Test> {
+	Disputes::<Test>::get(id).expect("dispute is open")
+}
+
+pub fn trainer(id: JobId) -> AccountId {
+	job(id).assignees[0].worker
+}
+
+/// The checkpoint hashes of an honest run of `segments` segments.
+pub fn checkpoints(segments: u32) -> Vec<Hash256> {
+	(0..=segments).map(|i| sp_io::hashing::blake2_256(&(b"checkpoint", i).encode())).collect()
+}
+
+/// The hash a bisection reveals for the state at `step`.
+pub fn state_at(step: u32) -> Hash256 {
+	sp_io::hashing::blake2_256(&(b"state", step).encode())
+}
+
+pub fn proof(leaves: &[Hash256], index: u32) -> BoundedVec<Hash256, ConstU32<32>> {
+	BoundedVec::truncate_from(merkle_proof(leaves, index as usize).unwrap())
+}
+
+pub fn result_for(segments: u32) -> TrainResult {
+	TrainResult {
+		weights: content(200),
+		weights_uri: Uri::parse(b"https://worker.example/weights").unwrap(),
+		checkpoint_root: merkle_root(checkpoints(segments)).unwrap(),
+		checkpoints: segments + 1,
+		metrics: Metrics { final_loss_micros: 350_000, validation_correct: 0, validation_total: 0 },
+	}
+}
+
+pub fn salt(who: AccountId) -> Hash256 {
+	[who as u8; 32]
+}
+
+pub fn commit_and_reveal_audits(id: JobId, verdict: impl Fn(u32) -> bool) {
+	let audits = job(id).audits;
+	for audit in &audits {
+		let commitment = Compute::commitment_of(
+			id,
+			&audit.auditor,
+			(audit.segment, verdict(audit.segment)),
+			&salt(audit.auditor),
+		);
+		assert_ok!(Compute::commit_audit(
+			RuntimeOrigin::signed(audit.auditor),
+			id,
+			audit.segment,
+			commitment
+		));
+	}
+	for audit in &audits {
+		assert_ok!(Compute::reveal_audit(
+			RuntimeOrigin::signed(audit.auditor),
+			id,
+			audit.segment,
+			verdict(audit.segment),
+			salt(audit.auditor)
+		));
+	}
+}
+
+/// Commits then reveals `vote` for every juror of `id`.
+pub fn jury_votes(id: DisputeId, vote: impl Fn(AccountId) -> bool) {
+	let jurors = dispute(id).jurors;
+	for juror in &jurors {
+		let commitment = Compute::commitment_of(id, &juror.who, vote(juror.who), &salt(juror.who));
+		assert_ok!(Compute::commit_vote(RuntimeOrigin::signed(juror.who), id, commitment));
+	}
+	for juror in &jurors {
+		assert_ok!(Compute::reveal_vote(
+			RuntimeOrigin::signed(juror.who),
+			id,
+			vote(juror.who),
+			salt(juror.who)
+		));
+	}
+}
+
+pub fn events() -> Vec<pallet_compute::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::Compute(e) = r.event { Some(e) } else { None })
+		.collect()
+}
+
+pub fn held_stake(who: AccountId) -> Balance {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&HoldReason::WorkerStake.into(), &who)
+}
+
+pub fn escrow(who: AccountId) -> Balance {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&HoldReason::JobEscrow.into(), &who)
+}
+
+pub fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
+}

@@ -1,0 +1,43 @@
+//! How payments and slashes leave the compute pallet.
+//!
+//! Compute decides *who* earned *what*; it takes the funds out of the poster's escrow or
+//! the loser's stake as a [`Credit`](frame_support::traits::fungible::Credit) and hands each
+//! share to [`RouteRewards`]. The rewards pallet implements it with pull-based claims and
+//! its own books; [`PayNow`] deposits each share at once.
+
+use super::*;
+use core::marker::PhantomData;
+use frame_support::traits::{fungible::Balanced, tokens::imbalance::Imbalance};
+
+/// Receives every share of a job's payment or of a slash.
+pub trait RouteRewards<AccountId, Credit> {
+	/// `amount` was earned by `to` as `share` in `job`.
+	fn route(job: JobId, share: Share, to: &AccountId, amount: Credit);
+}
+
+/// Pays each share straight into the earner's free balance. A share the earner's account
+/// cannot take (below the existential deposit of a new account) goes to `Treasury`; if
+/// the treasury cannot take it either, it is burned.
+pub struct PayNow<Currency, Treasury>(PhantomData<(Currency, Treasury)>);
+
+impl<AccountId, Currency, Treasury> RouteRewards<AccountId, fungible::Credit<AccountId, Currency>>
+	for PayNow<Currency, Treasury>
+where
+	Currency: Balanced<AccountId>,
+	Treasury: Get<AccountId>,
+{
+	fn route(
+		_job: JobId,
+		_share: Share,
+		to: &AccountId,
+		amount: fungible::Credit<AccountId, Currency>,
+	) {
+		if amount.peek().is_zero() {
+			return;
+		}
+		if let Err(unpaid) = Currency::resolve(to, amount) {
+			// Dropping what even the treasury refuses burns it.
+			let _ = Currency::resolve(&Treasury::get(), unpaid);
+		}
+	}
+}

@@ -1,0 +1,258 @@
+//! Workers: stake, capabilities, the online set, bonds committed to duties, and slashing.
+
+use super::*;
+use frame_support::traits::{
+	fungible::BalancedHold,
+	tokens::{imbalance::Imbalance, Precision},
+};
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_register_worker(
+		who: T::AccountId,
+		stake: BalanceOf<T>,
+		capabilities: Capabilities<T::MaxDeviceNameLen>,
+		endpoint: Vec<u8>,
+	) -> DispatchResult {
+		let params = Self::params();
+		ensure!(!Workers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+		ensure!(stake >= params.min_stake, Error::<T>::StakeTooLow);
+		let endpoint = Self::parse_uri(&endpoint)?;
+		let worker = Worker::<T> {
+			stake,
+			bonded: Zero::zero(),
+			unlocking: Zero::zero(),
+			unlock_at: Zero::zero(),
+			capabilities,
+			endpoint,
+			online: true,
+			jobs_done: 0,
+			audits_done: 0,
+			disputes_lost: 0,
+			registered_at: Self::now(),
+		};
+		let mut candidates = Candidates::<T>::get();
+		candidates
+			.try_push(Self::candidate_of(&who, &worker))
+			.map_err(|_| Error::<T>::TooManyWorkers)?;
+		T::Currency::hold(&HoldReason::WorkerStake.into(), &who, stake)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Candidates::<T>::put(candidates);
+		Workers::<T>::insert(&who, worker);
+		Self::deposit_event(Event::WorkerRegistered { worker: who, stake });
+		Ok(())
+	}
+
+	pub(crate) fn do_add_stake(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		ensure!(Workers::<T>::contains_key(&who), Error::<T>::NotWorker);
+		T::Currency::hold(&HoldReason::WorkerStake.into(), &who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::mutate_worker(&who, |worker| {
+			worker.stake = worker.stake.saturating_add(amount);
+			Ok(())
+		})?;
+		Self::deposit_event(Event::StakeAdded { worker: who, amount });
+		Ok(())
+	}
+
+	pub(crate) fn do_unbond(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		let params = Self::params();
+		let unlock_at = Self::now().saturating_add(params.unbonding_period);
+		Self::mutate_worker(&who, |worker| {
+			ensure!(amount <= worker.free_stake(), Error::<T>::StakeBonded);
+			let remaining = worker.stake.saturating_sub(amount);
+			ensure!(remaining.is_zero() || remaining >= params.min_stake, Error::<T>::StakeTooLow);
+			worker.stake = remaining;
+			worker.unlocking = worker.unlocking.saturating_add(amount);
+			worker.unlock_at = unlock_at;
+			if remaining.is_zero() {
+				worker.online = false;
+			}
+			Ok(())
+		})?;
+		Self::deposit_event(Event::Unbonding { worker: who, amount, unlock_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
+		let mut worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotWorker)?;
+		ensure!(
+			!worker.unlocking.is_zero() && Self::now() >= worker.unlock_at,
+			Error::<T>::NothingToWithdraw
+		);
+		let amount = T::Currency::release(
+			&HoldReason::WorkerStake.into(),
+			&who,
+			worker.unlocking,
+			Precision::BestEffort,
+		)?;
+		worker.unlocking = Zero::zero();
+		Self::deposit_event(Event::Withdrawn { worker: who.clone(), amount });
+		if worker.stake.is_zero() && worker.bonded.is_zero() {
+			Workers::<T>::remove(&who);
+			Self::remove_candidate(&who);
+			Self::deposit_event(Event::WorkerDeregistered { worker: who });
+		} else {
+			Workers::<T>::insert(&who, worker);
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_set_capabilities(
+		who: T::AccountId,
+		capabilities: Capabilities<T::MaxDeviceNameLen>,
+		endpoint: Vec<u8>,
+	) -> DispatchResult {
+		let endpoint = Self::parse_uri(&endpoint)?;
+		Self::mutate_worker(&who, |worker| {
+			worker.capabilities = capabilities;
+			worker.endpoint = endpoint;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::CapabilitiesSet { worker: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_go_offline(who: T::AccountId) -> DispatchResult {
+		Self::mutate_worker(&who, |worker| {
+			ensure!(worker.online, Error::<T>::AlreadyOffline);
+			worker.online = false;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::WentOffline { worker: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_go_online(who: T::AccountId) -> DispatchResult {
+		let params = Self::params();
+		Self::mutate_worker(&who, |worker| {
+			ensure!(!worker.online, Error::<T>::AlreadyOnline);
+			ensure!(worker.stake >= params.min_stake, Error::<T>::StakeTooLow);
+			worker.online = true;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::WentOnline { worker: who });
+		Ok(())
+	}
+
+	/// Applies `change` to a worker's record and brings its entry in [`Candidates`] up to
+	/// date: present with current figures while online with the minimum stake, absent
+	/// otherwise. Nothing is written if `change` or the candidate update fails.
+	pub(crate) fn mutate_worker<R>(
+		who: &T::AccountId,
+		change: impl FnOnce(&mut Worker<T>) -> Result<R, DispatchError>,
+	) -> Result<R, DispatchError> {
+		let mut worker = Workers::<T>::get(who).ok_or(Error::<T>::NotWorker)?;
+		let result = change(&mut worker)?;
+		let min_stake = Self::params().min_stake;
+		if worker.online && worker.stake < min_stake {
+			worker.online = false;
+			Self::deposit_event(Event::WentOffline { worker: who.clone() });
+		}
+		let mut candidates = Candidates::<T>::get();
+		let position = candidates.iter().position(|c| &c.who == who);
+		match (worker.online, position) {
+			(true, Some(index)) => {
+				if let Some(entry) = candidates.get_mut(index) {
+					*entry = Self::candidate_of(who, &worker);
+				}
+			}
+			(true, None) => candidates
+				.try_push(Self::candidate_of(who, &worker))
+				.map_err(|_| Error::<T>::TooManyWorkers)?,
+			(false, Some(index)) => {
+				candidates.remove(index);
+			}
+			(false, None) => {}
+		}
+		Candidates::<T>::put(candidates);
+		Workers::<T>::insert(who, worker);
+		Ok(result)
+	}
+
+	fn remove_candidate(who: &T::AccountId) {
+		Candidates::<T>::mutate(|candidates| candidates.retain(|c| &c.who != who));
+	}
+
+	pub(crate) fn candidate_of(
+		who: &T::AccountId,
+		worker: &Worker<T>,
+	) -> Candidate<T::AccountId, BalanceOf<T>> {
+		Candidate {
+			who: who.clone(),
+			max_parameters: worker.capabilities.max_parameters,
+			free_stake: worker.free_stake(),
+			weight: worker.draw_weight(),
+		}
+	}
+
+	/// Commits `bond` of a worker's free stake to `duty`.
+	pub(crate) fn commit_bond(
+		who: &T::AccountId,
+		bond: BalanceOf<T>,
+		duty: Duty,
+	) -> DispatchResult {
+		Self::mutate_worker(who, |worker| {
+			ensure!(worker.free_stake() >= bond, Error::<T>::StakeBonded);
+			worker.bonded = worker.bonded.saturating_add(bond);
+			Ok(())
+		})?;
+		Duties::<T>::insert(who, duty, ());
+		Ok(())
+	}
+
+	/// Ends `duty` and frees its bond; `credit` counts it as completed good work.
+	pub(crate) fn release_bond(
+		who: &T::AccountId,
+		bond: BalanceOf<T>,
+		duty: Duty,
+		credit: Option<Credit>,
+	) {
+		Duties::<T>::remove(who, duty);
+		let _ = Self::mutate_worker(who, |worker| {
+			worker.bonded = worker.bonded.saturating_sub(bond);
+			match credit {
+				Some(Credit::Job) => worker.jobs_done = worker.jobs_done.saturating_add(1),
+				Some(Credit::Audit) => worker.audits_done = worker.audits_done.saturating_add(1),
+				None => {}
+			}
+			Ok(())
+		});
+	}
+
+	/// Ends `duty` by slashing: the bond times `bond_part`, plus `stake_part` of the stake
+	/// left free, taken from active stake first and then from stake unbonding. Counts a
+	/// lost dispute. Returns the slashed funds for the caller to route.
+	pub(crate) fn slash_bond(
+		who: &T::AccountId,
+		bond: BalanceOf<T>,
+		duty: Duty,
+		bond_part: Perbill,
+		stake_part: Perbill,
+	) -> CreditOf<T> {
+		Duties::<T>::remove(who, duty);
+		let mut amount = Zero::zero();
+		let _ = Self::mutate_worker(who, |worker| {
+			worker.bonded = worker.bonded.saturating_sub(bond);
+			let from_bond = bond_part.mul_floor(bond);
+			let from_rest = stake_part.mul_floor(worker.free_stake().saturating_sub(from_bond));
+			amount = from_bond.saturating_add(from_rest).min(worker.held());
+			let from_stake = amount.min(worker.stake);
+			worker.stake = worker.stake.saturating_sub(from_stake);
+			worker.unlocking = worker.unlocking.saturating_sub(amount.saturating_sub(from_stake));
+			worker.disputes_lost = worker.disputes_lost.saturating_add(1);
+			Ok(())
+		});
+		let (credit, _) = T::Currency::slash(&HoldReason::WorkerStake.into(), who, amount);
+		Self::deposit_event(Event::Slashed { worker: who.clone(), amount: credit.peek() });
+		credit
+	}
+}
+
+/// What a completed duty adds to a worker's reputation.
+#[derive(Clone, Copy)]
+pub(crate) enum Credit {
+	/// A job done.
+	Job,
+	/// An audit passed or a jury seat on the majority side.
+	Audit,
+}
