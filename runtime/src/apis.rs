@@ -21,6 +21,13 @@ use crate::{
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, SLOT_DURATION, VERSION,
 };
 
+/// The compute market's records with this runtime's types.
+type ComputeWorker = pallet_compute::Worker<Runtime>;
+type ComputeJob = pallet_compute::Job<Runtime>;
+type ComputeDispute = pallet_compute::Dispute<Runtime>;
+type ComputeQuote = pallet_compute::Quote<Runtime>;
+type ComputeJobSpec = pallet_compute::JobSpec<Runtime>;
+
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
 		fn version() -> RuntimeVersion {
@@ -185,6 +192,42 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_compute::runtime_api::ComputeApi<
+		Block,
+		AccountId,
+		Balance,
+		ComputeWorker,
+		ComputeJob,
+		ComputeDispute,
+		ComputeQuote,
+		ComputeJobSpec,
+	> for Runtime {
+		fn worker(who: AccountId) -> Option<ComputeWorker> {
+			pallet_compute::Workers::<Runtime>::get(who)
+		}
+
+		fn duties(who: AccountId) -> Vec<pallet_compute::Duty> {
+			pallet_compute::Pallet::<Runtime>::duties_of(&who)
+		}
+
+		fn job(job: pallet_compute::JobId) -> Option<ComputeJob> {
+			pallet_compute::Jobs::<Runtime>::get(job)
+		}
+
+		fn dispute(dispute: pallet_compute::DisputeId) -> Option<ComputeDispute> {
+			pallet_compute::Disputes::<Runtime>::get(dispute)
+		}
+
+		fn quote(
+			poster: AccountId,
+			spec: ComputeJobSpec,
+			verification: pallet_compute::Verification,
+			reward: Balance,
+		) -> Result<ComputeQuote, sp_runtime::DispatchError> {
+			pallet_compute::Pallet::<Runtime>::quote(&poster, &spec, &verification, reward)
 		}
 	}
 

@@ -9,11 +9,13 @@ use serde_json::Value;
 use sp_genesis_builder::PresetId;
 pub use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
+use sp_runtime::Perbill;
+use verity_primitives::ArchitectureFamily;
 
 use crate::{
-	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ParachainInfoConfig,
-	PolkadotXcmConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
-	EXISTENTIAL_DEPOSIT, UNIT,
+	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ComputeConfig,
+	ParachainInfoConfig, PolkadotXcmConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
+	SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
 };
 
 /// The parachain id of the built-in chain specs.
@@ -21,6 +23,11 @@ pub const PARACHAIN_ID: u32 = 2000;
 
 /// The XCM version assumed for chains that have not told theirs.
 const SAFE_XCM_VERSION: u32 = xcm::prelude::XCM_VERSION;
+
+/// The tolerance ε of every architecture family at genesis: a relative L2 distance of 1e-5
+/// between a replayed and a claimed state. Governance replaces it with `calibrate`'s
+/// recommendation per family.
+const GENESIS_TOLERANCE: Perbill = Perbill::from_parts(10_000);
 
 /// What each endowed dev account starts with: one million VRTY.
 const ENDOWMENT: Balance = 1_000_000 * UNIT;
@@ -48,6 +55,12 @@ fn verity_genesis(
 		},
 		polkadot_xcm: PolkadotXcmConfig { safe_xcm_version: Some(SAFE_XCM_VERSION) },
 		sudo: SudoConfig { key: Some(root) },
+		compute: ComputeConfig {
+			tolerances: vec![
+				(ArchitectureFamily::Mlp, GENESIS_TOLERANCE),
+				(ArchitectureFamily::LeNet, GENESIS_TOLERANCE),
+			],
+		},
 	})
 }
 

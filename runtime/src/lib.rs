@@ -224,6 +224,8 @@ mod runtime {
 	pub type Datasets = pallet_datasets;
 	#[runtime::pallet_index(61)]
 	pub type Models = pallet_models;
+	#[runtime::pallet_index(62)]
+	pub type Compute = pallet_compute;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

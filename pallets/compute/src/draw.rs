@@ -19,7 +19,7 @@ impl RandomStream {
 	}
 
 	/// A stream from a fixed seed (tests and benchmarks of the draw itself).
-	#[cfg(any(test, feature = "runtime-benchmarks"))]
+	#[cfg(test)]
 	pub(crate) fn from_seed(seed: Hash256) -> Self {
 		Self { seed, counter: 0 }
 	}

@@ -1,11 +1,19 @@
-//! Verity's own pallets: dataset listings and the model registry.
+//! Verity's own pallets: dataset listings, the model registry and the compute market.
 
-use frame_support::{parameter_types, traits::ConstU32, PalletId};
-use frame_system::EnsureRoot;
-use sp_runtime::{traits::AccountIdConversion, Perbill};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, Randomness},
+	PalletId,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, EnsureRoot};
+use sp_runtime::{
+	traits::{AccountIdConversion, BlakeTwo256, Hash as _},
+	Perbill,
+};
 
 use crate::{
-	deposit, AccountId, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, UNIT,
+	deposit, AccountId, Balance, Balances, BlockNumber, Datasets, Hash, Models, Runtime,
+	RuntimeEvent, RuntimeHoldReason, System, UNIT,
 };
 
 parameter_types! {
@@ -48,4 +56,80 @@ impl pallet_models::Config for Runtime {
 	type DepositPerByte = ListingDepositPerByte;
 	type MaxDescriptionLen = ConstU32<512>;
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
+}
+
+/// Blocks per hour and per day at 6-second blocks.
+const HOURS: BlockNumber = 600;
+const DAYS: BlockNumber = 24 * HOURS;
+
+parameter_types! {
+	/// The compute market's starting parameters; governance (`ParamsOrigin`) tunes them.
+	pub ComputeParams: pallet_compute::ParamsOf<Runtime> = pallet_compute::ProtocolParams {
+		min_stake: 1_000 * UNIT,
+		unbonding_period: 7 * DAYS,
+		bond_ratio: Perbill::from_percent(50),
+		min_bond: 10 * UNIT,
+		audit_bond: 10 * UNIT,
+		challenge_bond: 50 * UNIT,
+		juror_bond: 10 * UNIT,
+		min_audit_rate: Perbill::from_percent(5),
+		audit_fee: Perbill::from_percent(10),
+		protocol_fee: Perbill::from_percent(2),
+		// A job record with its bounded vectors full is about 4 KB.
+		job_deposit: deposit(1, 4_096),
+		max_work_blocks: 7 * DAYS,
+		commit_window: HOURS / 6,
+		reveal_window: HOURS / 6,
+		challenge_window: 2 * HOURS,
+		round_window: HOURS / 6,
+		appeal_window: DAYS,
+		jury_size: 5,
+		max_attempts: 3,
+		stake_slash: Perbill::from_percent(10),
+		no_show_slash: Perbill::from_percent(20),
+		winner_share: Perbill::from_percent(50),
+		jurors_share: Perbill::from_percent(30),
+	};
+}
+
+/// The randomness the compute market draws workers, audits and juries from:
+/// `blake2_256(subject ‖ parent hash ‖ block number)`.
+///
+/// This is the dev chain's weaker source: the author of a block knows its parent hash and
+/// could withhold a block to re-roll a draw that concerns it. A relay-chain deployment
+/// replaces it with relay-chain (BABE) randomness read from the relay state proof, which a
+/// parachain collator cannot bias.
+pub struct ParentHashRandomness;
+
+impl Randomness<Hash, BlockNumberFor<Runtime>> for ParentHashRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumberFor<Runtime>) {
+		let block = System::block_number();
+		let seed = (subject, System::parent_hash(), block);
+		(BlakeTwo256::hash_of(&seed), block)
+	}
+}
+
+impl pallet_compute::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Randomness = ParentHashRandomness;
+	type Datasets = Datasets;
+	type Models = Models;
+	// Paid at once until the rewards pallet keeps claimable balances.
+	type Rewards = pallet_compute::PayNow<Balances, TreasuryAccount>;
+	type Treasury = TreasuryAccount;
+	type DefaultParams = ComputeParams;
+	// Root until OpenGov lands; then referendum tracks.
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type AppealOrigin = EnsureRoot<AccountId>;
+	type MaxWorkers = ConstU32<128>;
+	type MaxDatasetsPerJob = ConstU32<4>;
+	type MaxSegments = ConstU32<1_024>;
+	type MaxAuditsPerJob = ConstU32<16>;
+	type MaxReplicas = ConstU32<5>;
+	type MaxJurySize = ConstU32<9>;
+	type MaxDisputesPerJob = ConstU32<4>;
+	type MaxDeviceNameLen = ConstU32<64>;
+	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
 }
