@@ -17,6 +17,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_multisig, Multisig]
 	[pallet_datasets, Datasets]
 	[pallet_models, Models]
+	[pallet_compute, Compute]
 );
 
 impl frame_system_benchmarking::Config for Runtime {
