@@ -258,7 +258,7 @@ impl<T: Config> Pallet<T> {
 	/// read the job's data; with nobody to draw, the dispute escalates to the appeal origin.
 	fn draw_jury(id: DisputeId, dispute: &mut Dispute<T>, job: &Job<T>) -> DispatchResult {
 		let params = Self::params();
-		let datasets = Self::datasets_of(&job.spec);
+		let readers = Self::readers_of(&job.spec);
 		let jurors = Self::draw_workers(
 			&mut RandomStream::new::<T>(b"verity/compute/jury", id),
 			params.jury_size,
@@ -271,7 +271,7 @@ impl<T: Config> Pallet<T> {
 					job.poster.clone(),
 				],
 			},
-			|w| Self::can_read(w, &datasets),
+			|w| Self::can_read(w, &readers),
 		);
 		if jurors.is_empty() {
 			dispute.phase = DisputePhase::Escalated;

@@ -70,9 +70,9 @@ impl<T: Config> Pallet<T> {
 			// A weight of zero would never be drawn; every eligible worker keeps a chance.
 			.map(|c| (c.who, UniqueSaturatedInto::<u128>::unique_saturated_into(c.weight).max(1)))
 			.collect();
+		let mut total = pool.iter().fold(0u128, |sum, (_, weight)| sum.saturating_add(*weight));
 		let mut drawn = Vec::new();
 		while (drawn.len() as u32) < count && !pool.is_empty() {
-			let total = pool.iter().fold(0u128, |sum, (_, weight)| sum.saturating_add(*weight));
 			let mut target = stream.below(total);
 			let index = pool
 				.iter()
@@ -85,7 +85,8 @@ impl<T: Config> Pallet<T> {
 					}
 				})
 				.unwrap_or(0);
-			let (who, _) = pool.swap_remove(index);
+			let (who, weight) = pool.swap_remove(index);
+			total = total.saturating_sub(weight);
 			if accept(&who) {
 				drawn.push(who);
 			}

@@ -167,9 +167,18 @@ impl<T: Config> Pallet<T> {
 		Ok(Checked { architecture, parameters, data_fees, royalty })
 	}
 
-	/// Whether `worker` may read every dataset of `spec`.
-	pub(crate) fn can_read(worker: &T::AccountId, datasets: &[DatasetId]) -> bool {
-		datasets.iter().all(|d| T::Datasets::can_use(worker, *d))
+	/// Who may read every dataset of `spec`: read once per draw, checked in memory.
+	pub(crate) fn readers_of(spec: &JobSpec<T>) -> Vec<Readers<T::AccountId>> {
+		Self::datasets_of(spec)
+			.into_iter()
+			// A dataset retired since posting is read by nobody.
+			.map(|d| T::Datasets::readers(d).unwrap_or(Readers::Only(Vec::new())))
+			.collect()
+	}
+
+	/// Whether `worker` is among the readers of every dataset.
+	pub(crate) fn can_read(worker: &T::AccountId, readers: &[Readers<T::AccountId>]) -> bool {
+		readers.iter().all(|r| r.allows(worker))
 	}
 
 	pub(crate) fn do_post_job(
@@ -192,12 +201,12 @@ impl<T: Config> Pallet<T> {
 		let id = NextJobId::<T>::get();
 		let bond = Self::assignment_bond(&quote, &params);
 		let count = if spec.is_train() { 1 } else { u32::from(verification.replicas) };
-		let datasets = Self::datasets_of(&spec);
+		let readers = Self::readers_of(&spec);
 		let workers = Self::draw_workers(
 			&mut RandomStream::new::<T>(b"verity/compute/assign", id),
 			count,
 			&Eligibility { bond, parameters: checked.parameters, exclude: &[poster.clone()] },
-			|w| Self::can_read(w, &datasets),
+			|w| Self::can_read(w, &readers),
 		);
 		ensure!(workers.len() as u32 == count, Error::<T>::NoEligibleWorker);
 
@@ -287,20 +296,22 @@ impl<T: Config> Pallet<T> {
 			T::MaxAuditsPerJob::get(),
 		);
 		let parameters = job.architecture.parameter_count().unwrap_or(u64::MAX);
-		let datasets = Self::datasets_of(&job.spec);
-		let mut exclude = alloc::vec![job.poster.clone(), who.clone()];
+		let readers = Self::readers_of(&job.spec);
+		let segments_drawn = audit::draw_segments(&mut stream, segments, count);
+		// One draw of distinct auditors; with fewer eligible workers than audits, the
+		// segments left unaudited are left to challengers.
+		let auditors = Self::draw_workers(
+			&mut stream,
+			count,
+			&Eligibility {
+				bond: params.audit_bond,
+				parameters,
+				exclude: &[job.poster.clone(), who.clone()],
+			},
+			|w| Self::can_read(w, &readers),
+		);
 		let mut drawn = Vec::new();
-		for segment in audit::draw_segments(&mut stream, segments, count) {
-			let eligibility =
-				Eligibility { bond: params.audit_bond, parameters, exclude: &exclude };
-			let Some(auditor) =
-				Self::draw_workers(&mut stream, 1, &eligibility, |w| Self::can_read(w, &datasets))
-					.pop()
-			else {
-				// Fewer online workers than audits: the rest of the run is left to
-				// challengers.
-				break;
-			};
+		for (segment, auditor) in segments_drawn.into_iter().zip(auditors) {
 			Self::commit_bond(&auditor, params.audit_bond, Duty::Audit(id, segment))?;
 			job.audits
 				.try_push(Audit {
@@ -311,7 +322,6 @@ impl<T: Config> Pallet<T> {
 					passed: None,
 				})
 				.map_err(|_| Error::<T>::TooManySegments)?;
-			exclude.push(auditor.clone());
 			drawn.push((segment, auditor));
 		}
 
@@ -532,7 +542,7 @@ impl<T: Config> Pallet<T> {
 			return Self::refund(id, job, Event::JobExpired { job: id });
 		}
 		let bond = Self::assignment_bond(&job.quote, params);
-		let datasets = Self::datasets_of(&job.spec);
+		let readers = Self::readers_of(&job.spec);
 		let parameters = job.architecture.parameter_count().unwrap_or(u64::MAX);
 		let workers = Self::draw_workers(
 			&mut RandomStream::new::<T>(b"verity/compute/assign", id),
@@ -542,7 +552,7 @@ impl<T: Config> Pallet<T> {
 				parameters,
 				exclude: &[job.poster.clone(), no_show.worker.clone()],
 			},
-			|w| Self::can_read(w, &datasets),
+			|w| Self::can_read(w, &readers),
 		);
 		if workers.is_empty() {
 			return Self::refund(id, job, Event::JobExpired { job: id });

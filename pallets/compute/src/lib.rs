@@ -117,7 +117,7 @@ use frame_support::{
 	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::*;
-use pallet_datasets::DatasetInspect;
+use pallet_datasets::{DatasetInspect, Readers};
 use pallet_models::ModelRegistry;
 use scale_info::TypeInfo;
 use sp_runtime::{

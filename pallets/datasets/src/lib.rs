@@ -148,8 +148,30 @@ pub struct Flag<T: Config> {
 	pub reason: BoundedVec<u8, T::MaxReasonLen>,
 }
 
+/// Who may read an active dataset.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Readers<AccountId> {
+	/// Anyone (a public listing).
+	Anyone,
+	/// Only these accounts: the owner and the allow-list.
+	Only(Vec<AccountId>),
+}
+
+impl<AccountId: PartialEq> Readers<AccountId> {
+	/// Whether `who` is among the readers.
+	pub fn allows(&self, who: &AccountId) -> bool {
+		match self {
+			Readers::Anyone => true,
+			Readers::Only(accounts) => accounts.contains(who),
+		}
+	}
+}
+
 /// Read access to listings, for the pallets that use datasets in jobs.
 pub trait DatasetInspect<AccountId, Balance> {
+	/// Who may read `dataset`; `None` if it does not exist or is retired. One storage read,
+	/// so a caller can check many accounts without reading the listing again.
+	fn readers(dataset: DatasetId) -> Option<Readers<AccountId>>;
 	/// Whether `who` may use `dataset` in a job: it is active and public, or `who` owns it or
 	/// is on its allow-list.
 	fn can_use(who: &AccountId, dataset: DatasetId) -> bool;
@@ -706,6 +728,18 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> DatasetInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn readers(dataset: DatasetId) -> Option<Readers<T::AccountId>> {
+		let d = Datasets::<T>::get(dataset).filter(|d| d.status == ListingStatus::Active)?;
+		Some(match d.visibility {
+			Visibility::Public => Readers::Anyone,
+			Visibility::AllowList => {
+				let mut accounts = d.allow_list.into_inner();
+				accounts.push(d.owner);
+				Readers::Only(accounts)
+			}
+		})
+	}
+
 	fn can_use(who: &T::AccountId, dataset: DatasetId) -> bool {
 		Datasets::<T>::get(dataset).is_some_and(|d| {
 			d.status == ListingStatus::Active

@@ -504,3 +504,23 @@ mod flags {
 		});
 	}
 }
+
+#[test]
+fn readers_name_who_may_read_an_active_listing() {
+	ExtBuilder::build_and_execute(|| {
+		let id = register(ALICE, 1);
+		assert_eq!(<Datasets as DatasetInspect<_, _>>::readers(id), Some(Readers::Anyone));
+		assert_ok!(Datasets::set_visibility(
+			RuntimeOrigin::signed(ALICE),
+			id,
+			Visibility::AllowList
+		));
+		assert_ok!(Datasets::allow(RuntimeOrigin::signed(ALICE), id, BOB));
+		let readers = <Datasets as DatasetInspect<_, _>>::readers(id).unwrap();
+		assert_eq!(readers, Readers::Only(vec![BOB, ALICE]));
+		assert!(readers.allows(&BOB) && readers.allows(&ALICE) && !readers.allows(&CHARLIE));
+		assert_ok!(Datasets::retire(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(<Datasets as DatasetInspect<_, _>>::readers(id), None);
+		assert_eq!(<Datasets as DatasetInspect<_, _>>::readers(id + 1), None);
+	});
+}

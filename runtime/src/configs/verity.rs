@@ -128,8 +128,8 @@ impl pallet_compute::Config for Runtime {
 	type MaxSegments = ConstU32<1_024>;
 	type MaxAuditsPerJob = ConstU32<16>;
 	type MaxReplicas = ConstU32<5>;
-	type MaxJurySize = ConstU32<9>;
-	type MaxDisputesPerJob = ConstU32<4>;
+	type MaxJurySize = ConstU32<7>;
+	type MaxDisputesPerJob = ConstU32<3>;
 	type MaxDeviceNameLen = ConstU32<64>;
 	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
 }

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Prints each call's weight in a generated weights.rs as a ratio of
+`pallet_balances::transfer_keep_alive` from a benchmark run on the same machine.
+
+    scripts/weight_ratios.py pallets/compute/src/weights.rs /tmp/balances_weights.rs
+
+Both files come from `verity-node benchmark pallet --template scripts/weight-template.hbs`
+(see scripts/benchmark.sh). Ratios are given for the measured execution time alone and for
+the total with the runtime's RocksDB read/write weights (25 µs / 100 µs), and for proof size.
+"""
+import re
+import sys
+
+READ_PS, WRITE_PS = 25_000_000, 100_000_000
+
+
+def weights(path):
+    text = open(path).read()
+    text = text.split("impl WeightInfo for ()")[0]
+    found = {}
+    for m in re.finditer(
+        r"fn (\w+)\(\) -> Weight \{.*?Weight::from_parts\(([\d_]+), ([\d_]+)\)(.*?)\n\t\}",
+        text,
+        re.S,
+    ):
+        name, ref_time, proof, rest = m.groups()
+        reads = re.search(r"reads\((\d+)_u64\)", rest)
+        writes = re.search(r"writes\((\d+)_u64\)", rest)
+        r = int(reads.group(1)) if reads else 0
+        w = int(writes.group(1)) if writes else 0
+        exec_ps = int(ref_time.replace("_", ""))
+        found[name] = (exec_ps, exec_ps + r * READ_PS + w * WRITE_PS, int(proof.replace("_", "")), r, w)
+    return found
+
+
+pallet, balances = weights(sys.argv[1]), weights(sys.argv[2])["transfer_keep_alive"]
+print(f"transfer_keep_alive: exec {balances[0] / 1e6:.1f} µs, total {balances[1] / 1e6:.1f} µs, proof {balances[2]} B")
+print(f"{'call':<20} {'exec µs':>9} {'exec ×':>7} {'total µs':>9} {'total ×':>8} {'proof B':>8} {'proof ×':>8}  r/w")
+for name, (exec_ps, total_ps, proof, r, w) in pallet.items():
+    print(
+        f"{name:<20} {exec_ps / 1e6:>9.1f} {exec_ps / balances[0]:>7.1f} {total_ps / 1e6:>9.1f} "
+        f"{total_ps / balances[1]:>8.1f} {proof:>8} {proof / balances[2]:>8.1f}  {r}/{w}"
+    )
