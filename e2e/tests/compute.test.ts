@@ -172,6 +172,20 @@ describe('compute market', () => {
     assert.equal((await api.query.compute.candidates()).length, 5);
   });
 
+  it('quotes a job through the runtime API, every share named', async () => {
+    const quote = await api.call.computeApi.quote(alice.address, trainSpec(9), fullAudit, REWARD);
+    assert.ok(quote.isOk, quote.toString());
+    const q = quote.asOk;
+    assert.equal(q.reward.toBigInt(), REWARD);
+    assert.equal(q.auditFee.toBigInt(), REWARD / 10n);
+    assert.equal(q.protocolFee.toBigInt(), (REWARD * 2n) / 100n);
+    assert.deepEqual(q.dataFees.map((f) => [f.to.toString(), f.amount.toBigInt()]), [[alice.address, UNIT]]);
+    const sum = [q.reward, q.auditFee, q.protocolFee, q.deposit, ...q.dataFees.map((f) => f.amount)]
+      .map((b) => b.toBigInt())
+      .reduce((a, b) => a + b, 0n);
+    assert.equal(q.total.toBigInt(), sum);
+  });
+
   it('trains, audits and finalizes a job into a registered model', async () => {
     const id = await postTraining(1);
     const job = await jobOf(id);

@@ -600,7 +600,8 @@ pub struct Dispute<T: Config> {
 	pub phase: DisputePhase,
 	/// When the current phase ends (the appeal window's end once decided).
 	pub deadline: BlockNumberFor<T>,
-	/// Bisection rounds played.
+	/// Moves played: the endpoints, then a midpoint and a choice per bisection round
+	/// (`1 + 2⌈log2 K⌉` at most).
 	pub rounds: u8,
 	/// The jury, once drawn.
 	pub jurors: BoundedVec<Juror<T::AccountId, BalanceOf<T>>, T::MaxJurySize>,
