@@ -254,11 +254,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Draws the jury from staked workers who are not the parties or the poster and can
-	/// read the job's data; with nobody to draw, the dispute escalates to the appeal origin.
+	/// Draws the jury from staked workers who are not the parties, the poster or another
+	/// replica, and can read the job's data; with nobody to draw, the dispute escalates to the appeal origin.
 	fn draw_jury(id: DisputeId, dispute: &mut Dispute<T>, job: &Job<T>) -> DispatchResult {
 		let params = Self::params();
 		let readers = Self::readers_of(&job.spec);
+		// Never the parties, the poster, or another replica of the disputed job.
+		let mut exclude: Vec<T::AccountId> =
+			job.assignees.iter().map(|a| a.worker.clone()).collect();
+		exclude.extend([dispute.defender.clone(), dispute.challenger.clone(), job.poster.clone()]);
 		let jurors = Self::draw_workers(
 			&mut RandomStream::new::<T>(b"verity/compute/jury", id),
 			params.jury_size,

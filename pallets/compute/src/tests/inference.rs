@@ -217,6 +217,34 @@ fn too_few_replicas_left_refund_the_poster() {
 }
 
 #[test]
+fn no_replica_of_the_job_sits_on_its_jury() {
+	ExtBuilder::build_and_execute(|| {
+		register(&WORKERS);
+		let m = model(1);
+		for round in 0..4u64 {
+			set_seed(round);
+			let id = post(infer_spec(m), replicas(3));
+			let workers = replicas_of(id);
+			commit(id, workers[0], LABELS);
+			commit(id, workers[1], WRONG_LABELS);
+			commit(id, workers[2], LABELS);
+			for (w, output) in workers.iter().zip([LABELS, WRONG_LABELS, LABELS]) {
+				reveal(id, *w, output);
+			}
+			let jury = dispute(job(id).disputes[0]).jurors;
+			assert!(jury.iter().all(|j| !workers.contains(&j.who) && j.who != ALICE));
+			// Settle, so the next round has stake to bond.
+			jury_votes(job(id).disputes[0], |_| true);
+			advance(APPEAL + 1);
+			assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), job(id).disputes[0]));
+			// The wrong replica was slashed; the two right ones were paid.
+			assert!(Jobs::<Test>::get(id).is_none());
+			assert_eq!(Workers::<Test>::get(workers[1]).unwrap().disputes_lost, 1);
+		}
+	});
+}
+
+#[test]
 fn disagreeing_replicas_go_to_a_jury_that_slashes_the_wrong_one() {
 	ExtBuilder::build_and_execute(|| {
 		register(&WORKERS);
