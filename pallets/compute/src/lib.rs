@@ -57,8 +57,9 @@
 //! ## Randomness
 //!
 //! Draws mix `Config::Randomness` with the job or dispute id and a purpose tag. On a relay
-//! network the runtime passes relay-chain randomness; the dev chain uses the parent block
-//! hash, which a block author can bias (see the runtime's `configs/verity.rs`).
+//! network the runtime passes the relay chain's VRF randomness; the dev chain falls back to
+//! the parent block hash, which a block author can bias (see the runtime's
+//! `configs/verity.rs`).
 //!
 //! ## Pallet API
 //!

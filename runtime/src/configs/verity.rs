@@ -2,7 +2,7 @@
 
 use frame_support::{
 	parameter_types,
-	traits::{ConstU32, Randomness},
+	traits::{ConstU32, Get, Randomness},
 	PalletId,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, EnsureRoot};
@@ -12,8 +12,8 @@ use sp_runtime::{
 };
 
 use crate::{
-	deposit, AccountId, Balance, Balances, BlockNumber, Datasets, Hash, Models, Runtime,
-	RuntimeEvent, RuntimeHoldReason, System, UNIT,
+	deposit, AccountId, Balance, Balances, BlockNumber, Datasets, Hash, Models, ParachainInfo,
+	Runtime, RuntimeEvent, RuntimeHoldReason, System, UNIT,
 };
 
 parameter_types! {
@@ -92,20 +92,46 @@ parameter_types! {
 	};
 }
 
-/// The randomness the compute market draws workers, audits and juries from:
-/// `blake2_256(subject ‖ parent hash ‖ block number)`.
+/// The randomness the compute market draws workers, audits and juries from.
 ///
-/// This is the dev chain's weaker source: the author of a block knows its parent hash and
-/// could withhold a block to re-roll a draw that concerns it. A relay-chain deployment
-/// replaces it with relay-chain (BABE) randomness read from the relay state proof, which a
-/// parachain collator cannot bias.
-pub struct ParentHashRandomness;
+/// On a relay-chain network: the VRF output of the relay-chain block this parachain block
+/// builds on (BABE's `AuthorVrfRandomness`, which every collator includes in the relay
+/// state proof), hashed with the subject and the parachain block number. A collator cannot
+/// grind it; it can only choose among the few recent relay parents it may build on.
+///
+/// Without a relay chain (the `--dev` chain: its relay state is mocked and carries no
+/// randomness) it falls back to the parent block hash, which the previous block's author
+/// could bias by choosing what it includes. Good enough for development only.
+pub struct RelayChainRandomness;
 
-impl Randomness<Hash, BlockNumberFor<Runtime>> for ParentHashRandomness {
+impl RelayChainRandomness {
+	fn relay_vrf_output() -> Option<[u8; 32]> {
+		let proof = cumulus_pallet_parachain_system::RelayStateProof::<Runtime>::get()?;
+		let validation = cumulus_pallet_parachain_system::ValidationData::<Runtime>::get()?;
+		let state = cumulus_pallet_parachain_system::RelayChainStateProof::new(
+			ParachainInfo::get(),
+			validation.relay_parent_storage_root,
+			proof,
+		)
+		.ok()?;
+		state
+			.read_optional_entry::<Option<[u8; 32]>>(
+				cumulus_primitives_core::relay_chain::well_known_keys::CURRENT_BLOCK_RANDOMNESS,
+			)
+			.ok()
+			.flatten()
+			.flatten()
+	}
+}
+
+impl Randomness<Hash, BlockNumberFor<Runtime>> for RelayChainRandomness {
 	fn random(subject: &[u8]) -> (Hash, BlockNumberFor<Runtime>) {
 		let block = System::block_number();
-		let seed = (subject, System::parent_hash(), block);
-		(BlakeTwo256::hash_of(&seed), block)
+		let seed = match Self::relay_vrf_output() {
+			Some(relay) => BlakeTwo256::hash_of(&(subject, b"relay", relay, block)),
+			None => BlakeTwo256::hash_of(&(subject, System::parent_hash(), block)),
+		};
+		(seed, block)
 	}
 }
 
@@ -113,7 +139,7 @@ impl pallet_compute::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type Randomness = ParentHashRandomness;
+	type Randomness = RelayChainRandomness;
 	type Datasets = Datasets;
 	type Models = Models;
 	// Paid at once until the rewards pallet keeps claimable balances.
