@@ -125,6 +125,7 @@ describe('compute market', () => {
       commitWindow: 10,
       revealWindow: 10,
       challengeWindow: 25,
+      auditDrawDelay: 2,
       roundWindow: 3,
       appealWindow: 3,
       jurySize: 3,
@@ -199,6 +200,11 @@ describe('compute market', () => {
     assert.deepEqual(duties.toJSON(), [{ work: id }]);
 
     await submitResult(id);
+    // The audits are drawn a few blocks later, from randomness the trainer could not know.
+    const awaiting = (await jobOf(id)).status;
+    assert.ok(awaiting.isAwaitingAudits);
+    await waitForBlock(api, awaiting.asAwaitingAudits.drawAt.toNumber());
+    await submit(api, api.tx.compute.drawAudits(id), alice);
     const submitted = await jobOf(id);
     assert.ok(submitted.status.isSubmitted);
     const audits = submitted.audits;

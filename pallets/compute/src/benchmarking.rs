@@ -368,7 +368,8 @@ fn train_result(leaves: &[Hash256]) -> Result<TrainResult, BenchmarkError> {
 	})
 }
 
-/// The trainer of `job` submits a result over `leaves`; the audits are drawn.
+/// The trainer of `job` submits a result over `leaves`; after the draw delay the audits
+/// are drawn.
 fn submit<T: Config>(job: JobId, leaves: &[Hash256]) -> Result<T::AccountId, BenchmarkError> {
 	let trainer = trainer_of::<T>(job)?;
 	Pallet::<T>::submit_result(
@@ -377,6 +378,9 @@ fn submit<T: Config>(job: JobId, leaves: &[Hash256]) -> Result<T::AccountId, Ben
 		train_result(leaves)?,
 	)
 	.map_err(|_| BenchmarkError::Stop("submit_result failed"))?;
+	advance::<T>(Pallet::<T>::params().audit_draw_delay);
+	Pallet::<T>::draw_audits(RawOrigin::Signed(trainer.clone()).into(), job)
+		.map_err(|_| BenchmarkError::Stop("draw_audits failed"))?;
 	Ok(trainer)
 }
 
@@ -651,7 +655,7 @@ mod benchmarks {
 		invariants::<T>()
 	}
 
-	/// `MaxAuditsPerJob` audits drawn, each draw refusing every worker that may not read.
+	/// A result over `MaxSegments` segments: checked and stored; nothing is drawn yet.
 	#[benchmark]
 	fn submit_result() -> Result<(), BenchmarkError> {
 		let world = world::<T>()?;
@@ -660,6 +664,26 @@ mod benchmarks {
 		let result = train_result(&checkpoints::<T>())?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(trainer), job, result);
+		assert!(matches!(job_of::<T>(job)?.status, JobStatus::AwaitingAudits { .. }));
+		invariants::<T>()
+	}
+
+	/// `MaxAuditsPerJob` audits drawn in one draw that refuses every worker that may not
+	/// read the data.
+	#[benchmark]
+	fn draw_audits() -> Result<(), BenchmarkError> {
+		let world = world::<T>()?;
+		let job = post_train::<T>(&world, 1)?;
+		let trainer = trainer_of::<T>(job)?;
+		Pallet::<T>::submit_result(
+			RawOrigin::Signed(trainer.clone()).into(),
+			job,
+			train_result(&checkpoints::<T>())?,
+		)
+		.map_err(|_| BenchmarkError::Stop("submit_result failed"))?;
+		advance::<T>(Pallet::<T>::params().audit_draw_delay);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(trainer), job);
 		let audits = job_of::<T>(job)?.audits.len() as u32;
 		let auditors = (world.allowed.len() as u32).saturating_sub(1);
 		assert_eq!(audits, T::MaxAuditsPerJob::get().min(T::MaxSegments::get()).min(auditors));

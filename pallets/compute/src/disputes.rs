@@ -15,10 +15,13 @@ impl<T: Config> Pallet<T> {
 		let params = Self::params();
 		let mut job = Self::job(id)?;
 		let train = Self::train_spec(&job)?;
-		let JobStatus::Submitted { challenge_until, .. } = job.status else {
-			return Err(Error::<T>::WrongJobState.into());
-		};
-		ensure!(Self::now() <= challenge_until, Error::<T>::ChallengeWindowClosed);
+		match job.status {
+			JobStatus::AwaitingAudits { .. } => {}
+			JobStatus::Submitted { challenge_until, .. } => {
+				ensure!(Self::now() <= challenge_until, Error::<T>::ChallengeWindowClosed)
+			}
+			_ => return Err(Error::<T>::WrongJobState.into()),
+		}
 		ensure!(Workers::<T>::contains_key(&who), Error::<T>::NotWorker);
 		ensure!(job.assignees.iter().all(|a| a.worker != who), Error::<T>::OwnComputation);
 		ensure!(segment < train.segments(), Error::<T>::UnknownSegment);

@@ -54,6 +54,11 @@ impl<T: Config> Pallet<T> {
 						"revealing before every replica committed"
 					);
 				}
+				JobStatus::AwaitingAudits { .. } => {
+					ensure!(job.spec.is_train(), "non-training job awaiting audits");
+					ensure!(job.result.is_some(), "awaiting audits without a result");
+					ensure!(job.audits.is_empty(), "audits drawn before their draw");
+				}
 				JobStatus::Submitted { .. } => {
 					ensure!(job.spec.is_train(), "non-training job submitted");
 					ensure!(job.result.is_some(), "submitted job without a result");

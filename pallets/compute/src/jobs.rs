@@ -285,10 +285,32 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(job.assignees.first().is_some_and(|a| a.worker == who), Error::<T>::NotAssigned);
 		ensure!(Self::now() <= until, Error::<T>::DeadlinePassed);
-		let segments = train.segments();
-		ensure!(result.checkpoints == segments.saturating_add(1), Error::<T>::WrongCheckpointCount);
+		ensure!(
+			result.checkpoints == train.segments().saturating_add(1),
+			Error::<T>::WrongCheckpointCount
+		);
 		Self::check_uri(&result.weights_uri)?;
 
+		let now = Self::now();
+		let draw_at = now.saturating_add(params.audit_draw_delay);
+		job.status = JobStatus::AwaitingAudits { at: now, draw_at };
+		let (weights, checkpoint_root) = (result.weights, result.checkpoint_root);
+		job.result = Some(result);
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::ResultSubmitted { job: id, weights, checkpoint_root, draw_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_draw_audits(id: JobId) -> DispatchResult {
+		let params = Self::params();
+		let mut job = Self::job(id)?;
+		let JobStatus::AwaitingAudits { draw_at, .. } = job.status else {
+			return Err(Error::<T>::WrongJobState.into());
+		};
+		ensure!(Self::now() >= draw_at, Error::<T>::TooEarly);
+		let segments = Self::train_spec(&job)?.segments();
+		let trainer =
+			job.assignees.first().map(|a| a.worker.clone()).ok_or(Error::<T>::NotAssigned)?;
 		let mut stream = RandomStream::new::<T>(b"verity/compute/audit", id);
 		let count = audit::audited_segments(
 			segments,
@@ -306,7 +328,7 @@ impl<T: Config> Pallet<T> {
 			&Eligibility {
 				bond: params.audit_bond,
 				parameters,
-				exclude: &[job.poster.clone(), who.clone()],
+				exclude: &[job.poster.clone(), trainer],
 			},
 			|w| Self::can_read(w, &readers),
 		);
@@ -333,10 +355,7 @@ impl<T: Config> Pallet<T> {
 			audit_reveal_until: audit_commit_until.saturating_add(params.reveal_window),
 			challenge_until: now.saturating_add(params.challenge_window),
 		};
-		let (weights, checkpoint_root) = (result.weights, result.checkpoint_root);
-		job.result = Some(result);
 		Jobs::<T>::insert(id, job);
-		Self::deposit_event(Event::ResultSubmitted { job: id, weights, checkpoint_root });
 		Self::deposit_event(Event::AuditsDrawn { job: id, audits: drawn });
 		Ok(())
 	}
@@ -522,6 +541,7 @@ impl<T: Config> Pallet<T> {
 				ensure!(now > until, Error::<T>::TooEarly);
 				Self::drop_silent_replicas(id, job, &params, |a| a.output.is_some())
 			}
+			JobStatus::AwaitingAudits { .. } => Err(Error::<T>::WrongJobState.into()),
 			JobStatus::Submitted { challenge_until, .. } => {
 				ensure!(now > challenge_until, Error::<T>::TooEarly);
 				ensure!(job.disputes.is_empty(), Error::<T>::DisputesOpen);

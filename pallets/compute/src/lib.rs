@@ -18,10 +18,12 @@
 //! from the online set, weighted by free stake × reputation, among those whose declared
 //! model size fits and who may read the datasets (never the poster).
 //!
-//! **Training** (`Assigned → Submitted → finalized`): the trainer submits the final weights
-//! hash and the Merkle root over its checkpoint hashes. Only then does the chain draw which
-//! segments are audited and by whom, so the trainer cannot know which steps will be
-//! replayed. Auditors commit, then reveal, a verdict. A failing verdict opens a dispute;
+//! **Training** (`Assigned → AwaitingAudits → Submitted → finalized`): the trainer submits
+//! the final weights hash and the Merkle root over its checkpoint hashes. Only
+//! `audit_draw_delay` blocks later does the chain draw which segments are audited and by
+//! whom ([`draw_audits`](Pallet::draw_audits)), from randomness that did not exist when the
+//! trainer committed, so it cannot know which steps will be replayed (nor time its
+//! submission to a favourable draw). Auditors commit, then reveal, a verdict. A failing verdict opens a dispute;
 //! any staked worker may also [`challenge`](Pallet::challenge) a segment during the
 //! challenge window. With no dispute left when the window ends, the job finalizes: the
 //! model is registered with its lineage in the models pallet and the escrow is paid out
@@ -68,6 +70,7 @@
 //! [`set_capabilities`](Pallet::set_capabilities), [`go_offline`](Pallet::go_offline),
 //! [`go_online`](Pallet::go_online).
 //! Jobs: [`post_job`](Pallet::post_job), [`submit_result`](Pallet::submit_result),
+//! [`draw_audits`](Pallet::draw_audits),
 //! [`commit_audit`](Pallet::commit_audit), [`reveal_audit`](Pallet::reveal_audit),
 //! [`commit_output`](Pallet::commit_output), [`reveal_output`](Pallet::reveal_output),
 //! [`process_job`](Pallet::process_job).
@@ -315,8 +318,13 @@ pub mod pallet {
 		JobPosted { job: JobId, poster: T::AccountId, total: BalanceOf<T> },
 		/// Workers were assigned to a job.
 		JobAssigned { job: JobId, workers: Vec<T::AccountId>, until: BlockNumberFor<T> },
-		/// A trainer submitted its result.
-		ResultSubmitted { job: JobId, weights: ContentHash, checkpoint_root: Hash256 },
+		/// A trainer submitted its result; its audits may be drawn from block `draw_at`.
+		ResultSubmitted {
+			job: JobId,
+			weights: ContentHash,
+			checkpoint_root: Hash256,
+			draw_at: BlockNumberFor<T>,
+		},
 		/// Segments of a training run were drawn for audit.
 		AuditsDrawn { job: JobId, audits: Vec<(u32, T::AccountId)> },
 		/// An auditor committed its verdict.
@@ -579,7 +587,8 @@ pub mod pallet {
 			Self::do_post_job(who, spec, verification, reward, work_blocks, max_price)
 		}
 
-		/// The trainer submits its result; the audits are drawn now.
+		/// The trainer submits its result; the audits are drawn `audit_draw_delay` blocks
+		/// later by [`draw_audits`](Pallet::draw_audits).
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::submit_result())]
 		pub fn submit_result(
@@ -763,6 +772,16 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Draws the audited segments and their auditors of a submitted training result, once
+		/// its draw delay has passed, and opens the audit and challenge windows. Anyone may
+		/// call it.
+		#[pallet::call_index(24)]
+		#[pallet::weight(T::WeightInfo::draw_audits())]
+		pub fn draw_audits(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_draw_audits(job)
+		}
+
 		/// Sets the tolerance ε of an architecture family for jobs posted from now on.
 		#[pallet::call_index(23)]
 		#[pallet::weight(T::WeightInfo::set_tolerance())]
@@ -792,6 +811,7 @@ impl<T: Config> Pallet<T> {
 		let windows = [
 			params.unbonding_period,
 			params.max_work_blocks,
+			params.audit_draw_delay,
 			params.commit_window,
 			params.reveal_window,
 			params.round_window,

@@ -133,6 +133,7 @@ impl pallet_compute::Config for Test {
 pub const COMMIT: u64 = 10;
 pub const REVEAL: u64 = 10;
 pub const CHALLENGE: u64 = 30;
+pub const DRAW_DELAY: u64 = 2;
 pub const ROUND: u64 = 5;
 pub const APPEAL: u64 = 20;
 pub const WORK: u64 = 50;
@@ -153,6 +154,7 @@ parameter_types! {
 		max_work_blocks: 1_000,
 		commit_window: COMMIT,
 		reveal_window: REVEAL,
+		audit_draw_delay: DRAW_DELAY,
 		challenge_window: CHALLENGE,
 		round_window: ROUND,
 		appeal_window: APPEAL,
@@ -354,6 +356,17 @@ pub fn result_for(segments: u32) -> TrainResult {
 		checkpoints: segments + 1,
 		metrics: Metrics { final_loss_micros: 350_000, validation_correct: 0, validation_total: 0 },
 	}
+}
+
+/// The trainer submits an honest-looking result; after the draw delay the audits are drawn.
+pub fn submit_and_draw(id: JobId) {
+	assert_ok!(Compute::submit_result(
+		RuntimeOrigin::signed(trainer(id)),
+		id,
+		result_for(SEGMENTS)
+	));
+	advance(DRAW_DELAY);
+	assert_ok!(Compute::draw_audits(RuntimeOrigin::signed(BOB), id));
 }
 
 pub fn salt(who: AccountId) -> Hash256 {

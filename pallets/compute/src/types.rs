@@ -437,10 +437,19 @@ pub enum JobStatus<BlockNumber> {
 	Assigned { until: BlockNumber },
 	/// Inference/evaluation: every replica committed; they reveal by `until`.
 	Revealing { until: BlockNumber },
-	/// Training result submitted: auditors commit by `audit_commit_until` and reveal by
+	/// Training result submitted at `at`; its audits are drawn from randomness of block
+	/// `draw_at` or later, which nobody could know when the result was committed. Challenges
+	/// are already open.
+	AwaitingAudits {
+		/// When the result was submitted.
+		at: BlockNumber,
+		/// The first block whose randomness may draw the audits.
+		draw_at: BlockNumber,
+	},
+	/// Audits drawn: auditors commit by `audit_commit_until` and reveal by
 	/// `audit_reveal_until`; anyone staked may challenge until `challenge_until`.
 	Submitted {
-		/// When the result was submitted.
+		/// When the audits were drawn.
 		at: BlockNumber,
 		/// Auditors' commit deadline.
 		audit_commit_until: BlockNumber,
@@ -669,8 +678,12 @@ pub struct ProtocolParams<Balance, BlockNumber> {
 	pub commit_window: BlockNumber,
 	/// Blocks to reveal it.
 	pub reveal_window: BlockNumber,
-	/// Blocks after a training result during which anyone staked may challenge (at least
-	/// the audit commit and reveal windows).
+	/// Blocks between a training result and the draw of its audits, so the draw uses
+	/// randomness the trainer could not know when it submitted (on a parachain: at least
+	/// the lag of the relay parent, so the draw's relay block did not exist yet).
+	pub audit_draw_delay: BlockNumber,
+	/// Blocks after the audits are drawn during which anyone staked may challenge (at
+	/// least the audit commit and reveal windows).
 	pub challenge_window: BlockNumber,
 	/// Blocks for each bisection move.
 	pub round_window: BlockNumber,

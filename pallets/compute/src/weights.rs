@@ -23,6 +23,7 @@ pub trait WeightInfo {
 	fn go_online() -> Weight;
 	fn post_job() -> Weight;
 	fn submit_result() -> Weight;
+	fn draw_audits() -> Weight;
 	fn commit_audit() -> Weight;
 	fn reveal_audit() -> Weight;
 	fn commit_output() -> Weight;
@@ -182,6 +183,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:16)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
+		// Proof size: measured `19925`, estimated `47854`.
+		Weight::from_parts(416_635_000, 47854)
+			.saturating_add(T::DbWeight::get().reads(24_u64))
+			.saturating_add(T::DbWeight::get().writes(34_u64))
+	}
+	/// Storage: `Compute::Params` (r:1 w:0)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Jobs` (r:1 w:1)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Datasets::Datasets` (r:4 w:0)
+	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(3019), added: 5494, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Candidates` (r:1 w:1)
+	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Workers` (r:16 w:16)
+	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(454), added: 2929, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Duties` (r:0 w:16)
+	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	fn draw_audits() -> Weight {
 		// Proof size: measured `19925`, estimated `47854`.
 		Weight::from_parts(416_635_000, 47854)
 			.saturating_add(T::DbWeight::get().reads(24_u64))
@@ -472,6 +493,11 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn submit_result() -> Weight {
+		Weight::from_parts(416_635_000, 47854)
+			.saturating_add(RocksDbWeight::get().reads(24_u64))
+			.saturating_add(RocksDbWeight::get().writes(34_u64))
+	}
+	fn draw_audits() -> Weight {
 		Weight::from_parts(416_635_000, 47854)
 			.saturating_add(RocksDbWeight::get().reads(24_u64))
 			.saturating_add(RocksDbWeight::get().writes(34_u64))

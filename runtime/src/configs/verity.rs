@@ -80,6 +80,8 @@ parameter_types! {
 		max_work_blocks: 7 * DAYS,
 		commit_window: HOURS / 6,
 		reveal_window: HOURS / 6,
+		// Two relay-chain blocks past the relay parent a submission could have seen.
+		audit_draw_delay: 5,
 		challenge_window: 2 * HOURS,
 		round_window: HOURS / 6,
 		appeal_window: DAYS,

@@ -11,11 +11,7 @@ fn submitted() -> JobId {
 	register(&WORKERS);
 	let d = dataset(1);
 	let id = post(train_spec(vec![d]), full_audit());
-	assert_ok!(Compute::submit_result(
-		RuntimeOrigin::signed(trainer(id)),
-		id,
-		result_for(SEGMENTS)
-	));
+	submit_and_draw(id);
 	id
 }
 
@@ -158,7 +154,7 @@ fn a_challenger_proven_wrong_is_slashed_and_the_job_finalizes() {
 		assert_eq!(free(worker), trainer_free + slashed / 2);
 		assert!(job(id).disputes.is_empty());
 		// The auditors stayed silent: they are slashed, and the run finalizes.
-		run_to(2 + CHALLENGE.max(System::block_number()));
+		run_to(2 + DRAW_DELAY + CHALLENGE.max(System::block_number()));
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 		assert!(Jobs::<Test>::get(id).is_none());
 	});
@@ -229,7 +225,8 @@ fn challenge_errors() {
 			Error::<Test>::UnknownJob
 		);
 		assert_ok!(Compute::submit_result(RuntimeOrigin::signed(worker), id, result_for(SEGMENTS)));
-		let outsider = outsider(id);
+		// Challenges open with the submission, before the audits are drawn.
+		let outsider = WORKERS.iter().copied().find(|w| *w != worker).unwrap();
 		assert_noop!(
 			Compute::challenge(RuntimeOrigin::signed(ALICE), id, 0),
 			Error::<Test>::NotWorker
@@ -252,8 +249,13 @@ fn challenge_errors() {
 			Compute::challenge(RuntimeOrigin::signed(outsider), id, 2),
 			Error::<Test>::TooManyDisputes
 		);
-		assert_noop!(Compute::process_job(RuntimeOrigin::signed(BOB), id), Error::<Test>::TooEarly);
-		run_to(2 + CHALLENGE);
+		assert_noop!(
+			Compute::process_job(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::WrongJobState
+		);
+		advance(DRAW_DELAY);
+		assert_ok!(Compute::draw_audits(RuntimeOrigin::signed(BOB), id));
+		run_to(2 + DRAW_DELAY + CHALLENGE);
 		assert_noop!(
 			Compute::challenge(RuntimeOrigin::signed(outsider), id, 3),
 			Error::<Test>::ChallengeWindowClosed

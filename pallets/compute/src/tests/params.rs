@@ -43,6 +43,7 @@ fn inconsistent_parameters_are_refused() {
 			Box::new(|p| p.jury_size = 0),
 			Box::new(|p| p.challenge_window = p.commit_window),
 			Box::new(|p| p.round_window = 0),
+			Box::new(|p| p.audit_draw_delay = 0),
 			Box::new(|p| p.max_attempts = 0),
 			Box::new(|p| p.min_stake = 0),
 			Box::new(|p| p.min_bond = 0),

@@ -12,11 +12,7 @@ fn setup() -> (DatasetId, JobId) {
 }
 
 fn submit(id: JobId) {
-	assert_ok!(Compute::submit_result(
-		RuntimeOrigin::signed(trainer(id)),
-		id,
-		result_for(SEGMENTS)
-	));
+	submit_and_draw(id);
 }
 
 #[test]
@@ -242,6 +238,7 @@ fn submission_draws_distinct_auditors_after_the_fact() {
 		let worker = trainer(id);
 		assert!(job(id).audits.is_empty());
 		submit(id);
+		assert!(events().iter().any(|e| matches!(e, Event::AuditsDrawn { job, .. } if *job == id)));
 		let job = job(id);
 		assert_eq!(job.audits.len() as u32, MAX_AUDITS.min(SEGMENTS));
 		let mut auditors: Vec<AccountId> = job.audits.iter().map(|a| a.auditor).collect();
@@ -254,10 +251,10 @@ fn submission_draws_distinct_auditors_after_the_fact() {
 		assert_eq!(
 			job.status,
 			JobStatus::Submitted {
-				at: 1,
-				audit_commit_until: 1 + COMMIT,
-				audit_reveal_until: 1 + COMMIT + REVEAL,
-				challenge_until: 1 + CHALLENGE
+				at: 1 + DRAW_DELAY,
+				audit_commit_until: 1 + DRAW_DELAY + COMMIT,
+				audit_reveal_until: 1 + DRAW_DELAY + COMMIT + REVEAL,
+				challenge_until: 1 + DRAW_DELAY + CHALLENGE
 			}
 		);
 		for audit in &job.audits {
@@ -292,10 +289,28 @@ fn submission_errors() {
 			Error::<Test>::DeadlinePassed
 		);
 		run_to(1);
-		submit(id);
+		assert_ok!(Compute::submit_result(RuntimeOrigin::signed(worker), id, result_for(SEGMENTS)));
+		assert_eq!(job(id).status, JobStatus::AwaitingAudits { at: 1, draw_at: 1 + DRAW_DELAY });
 		assert_noop!(
 			Compute::submit_result(RuntimeOrigin::signed(worker), id, result_for(SEGMENTS)),
 			Error::<Test>::WrongJobState
+		);
+		// The audits wait for randomness the trainer could not know when it submitted.
+		assert!(job(id).audits.is_empty());
+		assert_noop!(Compute::draw_audits(RuntimeOrigin::signed(BOB), id), Error::<Test>::TooEarly);
+		assert_noop!(
+			Compute::process_job(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::WrongJobState
+		);
+		advance(DRAW_DELAY);
+		assert_ok!(Compute::draw_audits(RuntimeOrigin::signed(BOB), id));
+		assert_noop!(
+			Compute::draw_audits(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::WrongJobState
+		);
+		assert_noop!(
+			Compute::draw_audits(RuntimeOrigin::signed(BOB), id + 1),
+			Error::<Test>::UnknownJob
 		);
 	});
 }
@@ -311,7 +326,7 @@ fn an_audited_run_finalizes_registers_the_model_and_pays_everyone() {
 		let before: Vec<Balance> = [worker, BOB, TREASURY].iter().map(|a| free(*a)).collect();
 		let auditors_before: Vec<Balance> = auditors.iter().map(|a| free(*a)).collect();
 		assert_noop!(Compute::process_job(RuntimeOrigin::signed(BOB), id), Error::<Test>::TooEarly);
-		run_to(2 + CHALLENGE);
+		run_to(2 + DRAW_DELAY + CHALLENGE);
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 
 		assert!(Jobs::<Test>::get(id).is_none());
@@ -356,7 +371,7 @@ fn fine_tunes_pay_a_royalty_and_record_lineage() {
 		submit(id);
 		commit_and_reveal_audits(id, |_| true);
 		let bob = free(BOB);
-		run_to(2 + CHALLENGE);
+		run_to(2 + DRAW_DELAY + CHALLENGE);
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 		assert_eq!(free(BOB), bob + 1_000 + 500);
 		let model = pallet_models::Models::<Test>::get(base + 1).unwrap();
@@ -398,7 +413,7 @@ fn audit_commit_and_reveal_errors() {
 			Compute::commit_audit(RuntimeOrigin::signed(a.auditor), id, a.segment, [0; 32]),
 			Error::<Test>::AlreadyCommitted
 		);
-		run_to(2 + COMMIT);
+		run_to(2 + DRAW_DELAY + COMMIT);
 		assert_noop!(
 			Compute::commit_audit(RuntimeOrigin::signed(b.auditor), id, b.segment, [0; 32]),
 			Error::<Test>::DeadlinePassed
@@ -440,7 +455,7 @@ fn audit_commit_and_reveal_errors() {
 			),
 			Error::<Test>::AlreadyRevealed
 		);
-		run_to(2 + COMMIT + REVEAL);
+		run_to(2 + DRAW_DELAY + COMMIT + REVEAL);
 		assert_noop!(
 			Compute::reveal_audit(
 				RuntimeOrigin::signed(a.auditor),
@@ -465,7 +480,7 @@ fn silent_auditors_are_slashed_and_the_job_still_finalizes() {
 		submit(id);
 		let silent = job(id).audits[0].auditor;
 		let treasury = free(TREASURY);
-		run_to(2 + CHALLENGE);
+		run_to(2 + DRAW_DELAY + CHALLENGE);
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 		// 20% of a 200 bond, from each of the four silent auditors, and no audit fee paid:
 		// the treasury keeps the protocol fee, the whole audit fee and the slashes.
