@@ -45,7 +45,7 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(454), added: 2929, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
@@ -56,7 +56,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
 		// Proof size: measured `10457`, estimated `10703`.
-		Weight::from_parts(83_746_000, 10703)
+		Weight::from_parts(92_339_000, 10703)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -67,24 +67,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
 	fn add_stake() -> Weight {
 		// Proof size: measured `11062`, estimated `10703`.
-		Weight::from_parts(93_280_000, 10703)
+		Weight::from_parts(103_775_000, 10703)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(454), added: 2929, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof size: measured `10333`, estimated `10703`.
-		Weight::from_parts(41_352_000, 10703)
+		Weight::from_parts(46_529_000, 10703)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -98,54 +98,56 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
 		// Proof size: measured `10990`, estimated `10703`.
-		Weight::from_parts(86_590_000, 10703)
+		Weight::from_parts(92_339_000, 10703)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(454), added: 2929, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
 	fn set_capabilities() -> Weight {
 		// Proof size: measured `10333`, estimated `10703`.
-		Weight::from_parts(52_089_000, 10703)
+		Weight::from_parts(47_091_000, 10703)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(454), added: 2929, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
 	fn go_offline() -> Weight {
 		// Proof size: measured `10333`, estimated `10703`.
-		Weight::from_parts(41_953_000, 10703)
+		Weight::from_parts(43_956_000, 10703)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(454), added: 2929, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
 	fn go_online() -> Weight {
 		// Proof size: measured `10261`, estimated `10703`.
-		Weight::from_parts(42_644_000, 10703)
+		Weight::from_parts(50_255_000, 10703)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:4 w:0)
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(3019), added: 5494, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1046), added: 3521, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NextJobId` (r:1 w:1)
 	/// Proof: `Compute::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ParachainSystem::RelayStateProof` (r:1 w:0)
+	/// Proof: `ParachainSystem::RelayStateProof` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
@@ -163,35 +165,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:1)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
-		// Proof size: measured `18951`, estimated `22966`.
-		Weight::from_parts(290_415_000, 22966)
-			.saturating_add(T::DbWeight::get().reads(13_u64))
+		// Proof size: measured `18955`, estimated `22966`.
+		Weight::from_parts(447_742_000, 22966)
+			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Datasets::Datasets` (r:4 w:0)
-	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(3019), added: 5494, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Candidates` (r:1 w:1)
-	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Workers` (r:16 w:16)
-	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(454), added: 2929, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Duties` (r:0 w:16)
-	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
-		// Proof size: measured `19925`, estimated `47854`.
-		Weight::from_parts(416_635_000, 47854)
-			.saturating_add(T::DbWeight::get().reads(24_u64))
-			.saturating_add(T::DbWeight::get().writes(34_u64))
+		// Proof size: measured `1037`, estimated `6601`.
+		Weight::from_parts(48_322_000, 6601)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
+	/// Storage: `ParachainSystem::RelayStateProof` (r:1 w:0)
+	/// Proof: `ParachainSystem::RelayStateProof` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:4 w:0)
@@ -203,16 +197,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:16)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn draw_audits() -> Weight {
-		// Proof size: measured `19925`, estimated `47854`.
-		Weight::from_parts(416_635_000, 47854)
-			.saturating_add(T::DbWeight::get().reads(24_u64))
+		// Proof size: measured `20279`, estimated `47854`.
+		Weight::from_parts(417_666_000, 47854)
+			.saturating_add(T::DbWeight::get().reads(25_u64))
 			.saturating_add(T::DbWeight::get().writes(34_u64))
 	}
 	/// Storage: `Compute::Jobs` (r:1 w:1)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	fn commit_audit() -> Weight {
 		// Proof size: measured `2547`, estimated `6601`.
-		Weight::from_parts(38_257_000, 6601)
+		Weight::from_parts(48_233_000, 6601)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -221,24 +215,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Disputes` (r:2 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(811), added: 3286, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NextDisputeId` (r:1 w:1)
 	/// Proof: `Compute::NextDisputeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Duties` (r:0 w:3)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn reveal_audit() -> Weight {
-		// Proof size: measured `3097`, estimated `7562`.
-		Weight::from_parts(80_460_000, 7562)
+		// Proof size: measured `3101`, estimated `7562`.
+		Weight::from_parts(87_461_000, 7562)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	fn commit_output() -> Weight {
-		// Proof size: measured `1074`, estimated `6601`.
-		Weight::from_parts(40_952_000, 6601)
+		// Proof size: measured `1078`, estimated `6601`.
+		Weight::from_parts(49_113_000, 6601)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -247,9 +241,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::NextDisputeId` (r:1 w:1)
 	/// Proof: `Compute::NextDisputeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:1 w:0)
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(3019), added: 5494, mode: `MaxEncodedLen`)
+	/// Storage: `ParachainSystem::RelayStateProof` (r:1 w:0)
+	/// Proof: `ParachainSystem::RelayStateProof` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
@@ -261,13 +257,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:9)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn reveal_output() -> Weight {
-		// Proof size: measured `16605`, estimated `21493`.
-		Weight::from_parts(281_843_000, 21493)
-			.saturating_add(T::DbWeight::get().reads(13_u64))
+		// Proof size: measured `16609`, estimated `21493`.
+		Weight::from_parts(305_359_000, 21493)
+			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:17 w:17)
@@ -289,13 +285,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:17)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn process_job() -> Weight {
-		// Proof size: measured `22975`, estimated `63462`.
-		Weight::from_parts(1_274_123_000, 63462)
+		// Proof size: measured `22979`, estimated `63462`.
+		Weight::from_parts(1_306_531_000, 63462)
 			.saturating_add(T::DbWeight::get().reads(64_u64))
 			.saturating_add(T::DbWeight::get().writes(81_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:1 w:1)
@@ -309,8 +305,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:2)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn challenge() -> Weight {
-		// Proof size: measured `12978`, estimated `10703`.
-		Weight::from_parts(94_102_000, 10703)
+		// Proof size: measured `12982`, estimated `10703`.
+		Weight::from_parts(119_179_000, 10703)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -319,9 +315,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Jobs` (r:1 w:0)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:4 w:0)
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(3019), added: 5494, mode: `MaxEncodedLen`)
+	/// Storage: `ParachainSystem::RelayStateProof` (r:1 w:0)
+	/// Proof: `ParachainSystem::RelayStateProof` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
@@ -331,18 +329,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:7)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn reveal_endpoints() -> Weight {
-		// Proof size: measured `20555`, estimated `22966`.
-		Weight::from_parts(309_875_000, 22966)
-			.saturating_add(T::DbWeight::get().reads(16_u64))
+		// Proof size: measured `20092`, estimated `22966`.
+		Weight::from_parts(458_659_000, 22966)
+			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(16_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(811), added: 3286, mode: `MaxEncodedLen`)
 	fn reveal_midpoint() -> Weight {
-		// Proof size: measured `597`, estimated `4276`.
-		Weight::from_parts(37_927_000, 4276)
+		// Proof size: measured `601`, estimated `4276`.
+		Weight::from_parts(44_206_000, 4276)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -351,9 +349,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Jobs` (r:1 w:0)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:4 w:0)
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(3019), added: 5494, mode: `MaxEncodedLen`)
+	/// Storage: `ParachainSystem::RelayStateProof` (r:1 w:0)
+	/// Proof: `ParachainSystem::RelayStateProof` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
@@ -363,33 +363,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:7)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn choose_half() -> Weight {
-		// Proof size: measured `20655`, estimated `22966`.
-		Weight::from_parts(283_776_000, 22966)
-			.saturating_add(T::DbWeight::get().reads(16_u64))
+		// Proof size: measured `20192`, estimated `22966`.
+		Weight::from_parts(420_691_000, 22966)
+			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(16_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(811), added: 3286, mode: `MaxEncodedLen`)
 	fn commit_vote() -> Weight {
-		// Proof size: measured `1139`, estimated `4276`.
-		Weight::from_parts(39_880_000, 4276)
+		// Proof size: measured `1143`, estimated `4276`.
+		Weight::from_parts(46_780_000, 4276)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Disputes` (r:1 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(811), added: 3286, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	fn reveal_vote() -> Weight {
-		// Proof size: measured `1177`, estimated `4276`.
-		Weight::from_parts(43_946_000, 4276)
+		// Proof size: measured `1181`, estimated `4276`.
+		Weight::from_parts(47_041_000, 4276)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:3 w:3)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(811), added: 3286, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
@@ -405,15 +405,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:44)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn process_dispute() -> Weight {
-		// Proof size: measured `23583`, estimated `59570`.
-		Weight::from_parts(988_734_000, 59570)
+		// Proof size: measured `23575`, estimated `59570`.
+		Weight::from_parts(1_002_885_000, 59570)
 			.saturating_add(T::DbWeight::get().reads(45_u64))
 			.saturating_add(T::DbWeight::get().writes(88_u64))
 	}
 	/// Storage: `Compute::Disputes` (r:3 w:3)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(811), added: 3286, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:20 w:20)
@@ -427,13 +427,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:44)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn rule() -> Weight {
-		// Proof size: measured `23583`, estimated `59570`.
-		Weight::from_parts(1_013_892_000, 59570)
+		// Proof size: measured `23575`, estimated `59570`.
+		Weight::from_parts(1_022_104_000, 59570)
 			.saturating_add(T::DbWeight::get().reads(45_u64))
 			.saturating_add(T::DbWeight::get().writes(88_u64))
 	}
 	/// Storage: `Compute::Params` (r:0 w:1)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(161), added: 656, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(165), added: 660, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
 		Weight::from_parts(5_248_000, 0)
@@ -444,7 +444,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Tolerances` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn set_tolerance() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		Weight::from_parts(5_969_000, 0)
+		Weight::from_parts(5_989_000, 0)
 			.saturating_add(T::DbWeight::get().reads(0_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -453,117 +453,117 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with the reference database weights, for tests.
 impl WeightInfo for () {
 	fn register_worker() -> Weight {
-		Weight::from_parts(83_746_000, 10703)
+		Weight::from_parts(92_339_000, 10703)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn add_stake() -> Weight {
-		Weight::from_parts(93_280_000, 10703)
+		Weight::from_parts(103_775_000, 10703)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(41_352_000, 10703)
+		Weight::from_parts(46_529_000, 10703)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(86_590_000, 10703)
+		Weight::from_parts(92_339_000, 10703)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_capabilities() -> Weight {
-		Weight::from_parts(52_089_000, 10703)
+		Weight::from_parts(47_091_000, 10703)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn go_offline() -> Weight {
-		Weight::from_parts(41_953_000, 10703)
+		Weight::from_parts(43_956_000, 10703)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn go_online() -> Weight {
-		Weight::from_parts(42_644_000, 10703)
+		Weight::from_parts(50_255_000, 10703)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn post_job() -> Weight {
-		Weight::from_parts(290_415_000, 22966)
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
+		Weight::from_parts(447_742_000, 22966)
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn submit_result() -> Weight {
-		Weight::from_parts(416_635_000, 47854)
-			.saturating_add(RocksDbWeight::get().reads(24_u64))
-			.saturating_add(RocksDbWeight::get().writes(34_u64))
+		Weight::from_parts(48_322_000, 6601)
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn draw_audits() -> Weight {
-		Weight::from_parts(416_635_000, 47854)
-			.saturating_add(RocksDbWeight::get().reads(24_u64))
+		Weight::from_parts(417_666_000, 47854)
+			.saturating_add(RocksDbWeight::get().reads(25_u64))
 			.saturating_add(RocksDbWeight::get().writes(34_u64))
 	}
 	fn commit_audit() -> Weight {
-		Weight::from_parts(38_257_000, 6601)
+		Weight::from_parts(48_233_000, 6601)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_audit() -> Weight {
-		Weight::from_parts(80_460_000, 7562)
+		Weight::from_parts(87_461_000, 7562)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn commit_output() -> Weight {
-		Weight::from_parts(40_952_000, 6601)
+		Weight::from_parts(49_113_000, 6601)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_output() -> Weight {
-		Weight::from_parts(281_843_000, 21493)
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
+		Weight::from_parts(305_359_000, 21493)
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(20_u64))
 	}
 	fn process_job() -> Weight {
-		Weight::from_parts(1_274_123_000, 63462)
+		Weight::from_parts(1_306_531_000, 63462)
 			.saturating_add(RocksDbWeight::get().reads(64_u64))
 			.saturating_add(RocksDbWeight::get().writes(81_u64))
 	}
 	fn challenge() -> Weight {
-		Weight::from_parts(94_102_000, 10703)
+		Weight::from_parts(119_179_000, 10703)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn reveal_endpoints() -> Weight {
-		Weight::from_parts(309_875_000, 22966)
-			.saturating_add(RocksDbWeight::get().reads(16_u64))
+		Weight::from_parts(458_659_000, 22966)
+			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(16_u64))
 	}
 	fn reveal_midpoint() -> Weight {
-		Weight::from_parts(37_927_000, 4276)
+		Weight::from_parts(44_206_000, 4276)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn choose_half() -> Weight {
-		Weight::from_parts(283_776_000, 22966)
-			.saturating_add(RocksDbWeight::get().reads(16_u64))
+		Weight::from_parts(420_691_000, 22966)
+			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(16_u64))
 	}
 	fn commit_vote() -> Weight {
-		Weight::from_parts(39_880_000, 4276)
+		Weight::from_parts(46_780_000, 4276)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_vote() -> Weight {
-		Weight::from_parts(43_946_000, 4276)
+		Weight::from_parts(47_041_000, 4276)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn process_dispute() -> Weight {
-		Weight::from_parts(988_734_000, 59570)
+		Weight::from_parts(1_002_885_000, 59570)
 			.saturating_add(RocksDbWeight::get().reads(45_u64))
 			.saturating_add(RocksDbWeight::get().writes(88_u64))
 	}
 	fn rule() -> Weight {
-		Weight::from_parts(1_013_892_000, 59570)
+		Weight::from_parts(1_022_104_000, 59570)
 			.saturating_add(RocksDbWeight::get().reads(45_u64))
 			.saturating_add(RocksDbWeight::get().writes(88_u64))
 	}
@@ -573,7 +573,7 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_tolerance() -> Weight {
-		Weight::from_parts(5_969_000, 0)
+		Weight::from_parts(5_989_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(0_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
