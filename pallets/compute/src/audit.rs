@@ -19,6 +19,7 @@
 
 use super::*;
 use crate::draw::RandomStream;
+use sp_runtime::traits::Saturating;
 
 /// How many of `segments` a job with `rate` audits, given the per-job cap.
 pub fn audited_segments(segments: u32, rate: Perbill, cap: u32) -> u32 {
@@ -37,7 +38,7 @@ pub fn escape_probability(segments: u32, falsified: u32, audited: u32) -> Perbil
 	(0..audited).fold(Perbill::one(), |p, i| {
 		let honest_left = segments.saturating_sub(falsified).saturating_sub(i);
 		let left = segments.saturating_sub(i);
-		p * Perbill::from_rational(honest_left, left)
+		p.saturating_mul(Perbill::from_rational(honest_left, left))
 	})
 }
 

@@ -162,6 +162,7 @@ fn jurors_of<T: Config>(dispute: DisputeId) -> Result<Vec<T::AccountId>, Benchma
 }
 
 /// The pallet's invariants hold (checked where `do_try_state` exists: tests, try-runtime).
+#[cfg_attr(not(any(test, feature = "try-runtime")), allow(clippy::extra_unused_type_parameters))]
 fn invariants<T: Config>() -> Result<(), BenchmarkError> {
 	#[cfg(any(test, feature = "try-runtime"))]
 	Pallet::<T>::do_try_state().map_err(|_| BenchmarkError::Stop("invariants broken"))?;

@@ -460,7 +460,7 @@ impl<T: Config> Pallet<T> {
 					Self::share_slash(
 						job_id,
 						credit,
-						&[dispute.defender.clone()],
+						core::slice::from_ref(&dispute.defender),
 						&majority,
 						&params,
 					);
@@ -484,7 +484,7 @@ impl<T: Config> Pallet<T> {
 					Self::share_slash(
 						job_id,
 						credit,
-						&[dispute.challenger.clone()],
+						core::slice::from_ref(&dispute.challenger),
 						&majority,
 						&params,
 					);

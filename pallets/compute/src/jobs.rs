@@ -79,9 +79,7 @@ impl<T: Config> Pallet<T> {
 		Ok(Payment { to, amount })
 	}
 
-	fn royalty(
-		model: ModelId,
-	) -> Result<(ArchitectureSpec, Payment<T::AccountId, BalanceOf<T>>), Error<T>> {
+	fn royalty(model: ModelId) -> Result<(ArchitectureSpec, PaymentOf<T>), Error<T>> {
 		let amount = T::Models::inference_price(model).ok_or(Error::<T>::ModelUnavailable)?;
 		let to = T::Models::owner(model).ok_or(Error::<T>::ModelUnavailable)?;
 		let architecture = T::Models::architecture(model).ok_or(Error::<T>::ModelUnavailable)?;
@@ -205,7 +203,11 @@ impl<T: Config> Pallet<T> {
 		let workers = Self::draw_workers(
 			&mut RandomStream::new::<T>(b"verity/compute/assign", id),
 			count,
-			&Eligibility { bond, parameters: checked.parameters, exclude: &[poster.clone()] },
+			&Eligibility {
+				bond,
+				parameters: checked.parameters,
+				exclude: core::slice::from_ref(&poster),
+			},
 			|w| Self::can_read(w, &readers),
 		);
 		ensure!(workers.len() as u32 == count, Error::<T>::NoEligibleWorker);
@@ -250,7 +252,7 @@ impl<T: Config> Pallet<T> {
 		job: JobId,
 		workers: &[T::AccountId],
 		bond: BalanceOf<T>,
-	) -> Result<BoundedVec<Assignee<T::AccountId, BalanceOf<T>>, T::MaxReplicas>, DispatchError> {
+	) -> Result<AssigneesOf<T>, DispatchError> {
 		let mut assignees = BoundedVec::new();
 		for worker in workers {
 			Self::commit_bond(worker, bond, Duty::Work(job))?;

@@ -144,6 +144,8 @@ pub type CreditOf<T> =
 /// The protocol parameters with this runtime's types.
 pub type ParamsOf<T> = ProtocolParams<BalanceOf<T>, BlockNumberFor<T>>;
 
+// FRAME's macro expansion calls `expect` on values it constructed itself.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

@@ -348,6 +348,15 @@ pub enum JobOutput {
 	},
 }
 
+/// A payment to an account in this runtime's balance.
+pub type PaymentOf<T> = Payment<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+/// The workers assigned to a job.
+pub type AssigneesOf<T> = BoundedVec<
+	Assignee<<T as frame_system::Config>::AccountId, BalanceOf<T>>,
+	<T as Config>::MaxReplicas,
+>;
+
 /// A worker assigned to run a job.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,

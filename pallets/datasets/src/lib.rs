@@ -185,6 +185,9 @@ pub trait DatasetInspect<AccountId, Balance> {
 	fn format(dataset: DatasetId) -> Option<DatasetFormat>;
 }
 
+// FRAME's macro expansion calls `expect` on values it constructed itself, and gives the
+// generated call constructor every argument of `register`.
+#[allow(clippy::expect_used, clippy::too_many_arguments)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

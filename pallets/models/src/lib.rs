@@ -188,6 +188,8 @@ pub trait ModelRegistry<AccountId, Balance> {
 	fn inference_price(model: ModelId) -> Option<Balance>;
 }
 
+// FRAME's macro expansion calls `expect` on values it constructed itself.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

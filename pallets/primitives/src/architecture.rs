@@ -194,7 +194,7 @@ impl ArchitectureSpec {
 	}
 
 	fn mlp_parameters(mlp: &MlpSpec) -> Result<u64, ArchitectureError> {
-		if mlp.inputs == 0 || mlp.hidden.iter().any(|w| *w == 0) {
+		if mlp.inputs == 0 || mlp.hidden.contains(&0) {
 			return Err(ArchitectureError::ZeroWidth);
 		}
 		if mlp.outputs < 2 {

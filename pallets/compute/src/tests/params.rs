@@ -37,7 +37,8 @@ fn governance_sets_parameters_and_tolerances() {
 fn inconsistent_parameters_are_refused() {
 	ExtBuilder::build_and_execute(|| {
 		let base = Compute::params();
-		let cases: Vec<Box<dyn Fn(&mut ParamsOf<Test>)>> = vec![
+		type Tweak = Box<dyn Fn(&mut ParamsOf<Test>)>;
+		let cases: Vec<Tweak> = vec![
 			Box::new(|p| p.jury_size = 2),
 			Box::new(|p| p.jury_size = 7),
 			Box::new(|p| p.jury_size = 0),
