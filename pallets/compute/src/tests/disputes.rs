@@ -139,6 +139,33 @@ fn a_failed_audit_bisects_to_one_step_and_a_jury_fails_the_trainer() {
 }
 
 #[test]
+fn an_auditor_that_fails_an_honest_segment_loses_its_bond() {
+	ExtBuilder::build_and_execute(|| {
+		let id = submitted();
+		let worker = trainer(id);
+		let (segment, auditor) = (job(id).audits[0].segment, job(id).audits[0].auditor);
+		commit_and_reveal_audits(id, |s| s != segment);
+		let dispute_id = job(id).disputes[0];
+		reveal_endpoints(dispute_id);
+		bisect(dispute_id);
+		jury_votes(dispute_id, |_| true);
+		advance(APPEAL + 1);
+		let trainer_free = free(worker);
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		// The 200 audit bond and 10% of the rest of its stake.
+		let slashed = 200 + (STAKE - 200) / 10;
+		assert_eq!(held_stake(auditor), STAKE - slashed);
+		assert_eq!(free(worker), trainer_free + slashed / 2);
+		// The run stands: it finalizes after its window, the lying auditor unpaid.
+		let auditor_free = free(auditor);
+		run_to(2 + DRAW_DELAY + CHALLENGE.max(System::block_number()));
+		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
+		assert_eq!(free(auditor), auditor_free);
+		assert_eq!(Workers::<Test>::get(worker).unwrap().jobs_done, 1);
+	});
+}
+
+#[test]
 fn a_challenger_proven_wrong_is_slashed_and_the_job_finalizes() {
 	ExtBuilder::build_and_execute(|| {
 		let (id, dispute_id, challenger) = challenged();
