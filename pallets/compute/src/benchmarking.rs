@@ -28,9 +28,6 @@ use verity_primitives::{
 	merkle_proof, Activation, DatasetFormat, MlpSpec,
 };
 
-/// A Merkle proof as the dispute calls take it.
-type Proof = BoundedVec<Hash256, ConstU32<32>>;
-
 /// The salt of every commitment (commitments also bind the account, so one salt is enough).
 const SALT: Hash256 = [7u8; 32];
 
@@ -349,7 +346,7 @@ fn checkpoints<T: Config>() -> Vec<Hash256> {
 		.collect()
 }
 
-fn proof(leaves: &[Hash256], index: u32) -> Result<Proof, BenchmarkError> {
+fn proof(leaves: &[Hash256], index: u32) -> Result<MerkleProof, BenchmarkError> {
 	let proof = merkle_proof(leaves, index as usize).ok_or(BenchmarkError::Stop("no proof"))?;
 	Ok(BoundedVec::truncate_from(proof))
 }
@@ -401,7 +398,7 @@ fn open_challenge<T: Config>(
 fn endpoints<T: Config>(
 	dispute: DisputeId,
 	leaves: &[Hash256],
-) -> Result<(T::AccountId, Hash256, Proof, Hash256, Proof), BenchmarkError> {
+) -> Result<(T::AccountId, Hash256, MerkleProof, Hash256, MerkleProof), BenchmarkError> {
 	let dispute = dispute_of::<T>(dispute)?;
 	let DisputeSubject::Segment { segment, .. } = dispute.subject else {
 		return Err(BenchmarkError::Stop("not a segment dispute"));

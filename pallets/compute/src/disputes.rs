@@ -155,9 +155,9 @@ impl<T: Config> Pallet<T> {
 		who: T::AccountId,
 		id: DisputeId,
 		start_state: Hash256,
-		start_proof: BoundedVec<Hash256, ConstU32<32>>,
+		start_proof: MerkleProof,
 		end_state: Hash256,
-		end_proof: BoundedVec<Hash256, ConstU32<32>>,
+		end_proof: MerkleProof,
 	) -> DispatchResult {
 		let mut dispute = Self::dispute(id)?;
 		Self::check_move(&dispute, &who, true, dispute.phase == DisputePhase::AwaitingEndpoints)?;

@@ -681,9 +681,9 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			dispute: DisputeId,
 			start_state: Hash256,
-			start_proof: BoundedVec<Hash256, ConstU32<32>>,
+			start_proof: MerkleProof,
 			end_state: Hash256,
-			end_proof: BoundedVec<Hash256, ConstU32<32>>,
+			end_proof: MerkleProof,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_reveal_endpoints(who, dispute, start_state, start_proof, end_state, end_proof)

@@ -344,7 +344,7 @@ pub fn state_at(step: u32) -> Hash256 {
 	sp_io::hashing::blake2_256(&(b"state", step).encode())
 }
 
-pub fn proof(leaves: &[Hash256], index: u32) -> BoundedVec<Hash256, ConstU32<32>> {
+pub fn proof(leaves: &[Hash256], index: u32) -> MerkleProof {
 	BoundedVec::truncate_from(merkle_proof(leaves, index as usize).unwrap())
 }
 

@@ -6,6 +6,10 @@ use super::*;
 /// Index of a dispute.
 pub type DisputeId = u64;
 
+/// The sibling hashes proving a checkpoint hash is a leaf under a run's checkpoint root
+/// (`verity_primitives::merkle_proof`); 32 levels cover any number of checkpoints.
+pub type MerkleProof = BoundedVec<Hash256, ConstU32<32>>;
+
 /// The hardware a worker trains on. Informational: the tolerance ε lets honest runs on
 /// different backends agree.
 #[derive(
