@@ -271,7 +271,7 @@ impl<T: Config> Pallet<T> {
 			params.jury_size,
 			&Eligibility {
 				bond: params.juror_bond,
-				parameters: job.architecture.parameter_count().unwrap_or(u64::MAX),
+				parameters: Self::model_size(job),
 				exclude: &[
 					dispute.defender.clone(),
 					dispute.challenger.clone(),

@@ -263,6 +263,12 @@ impl<T: Config> Pallet<T> {
 		Ok(assignees)
 	}
 
+	/// The parameters of a job's model, as the draws compare with workers' limits. The
+	/// architecture was validated at posting, so the fallback never applies.
+	pub(crate) fn model_size(job: &Job<T>) -> u64 {
+		job.architecture.parameter_count().unwrap_or(u64::MAX)
+	}
+
 	pub(crate) fn job(id: JobId) -> Result<Job<T>, Error<T>> {
 		Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)
 	}
@@ -319,7 +325,7 @@ impl<T: Config> Pallet<T> {
 			job.verification.audit_rate,
 			T::MaxAuditsPerJob::get(),
 		);
-		let parameters = job.architecture.parameter_count().unwrap_or(u64::MAX);
+		let parameters = Self::model_size(&job);
 		let readers = Self::readers_of(&job.spec);
 		let segments_drawn = audit::draw_segments(&mut stream, segments, count);
 		// One draw of distinct auditors; with fewer eligible workers than audits, the
@@ -565,7 +571,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let bond = Self::assignment_bond(&job.quote, params);
 		let readers = Self::readers_of(&job.spec);
-		let parameters = job.architecture.parameter_count().unwrap_or(u64::MAX);
+		let parameters = Self::model_size(&job);
 		let workers = Self::draw_workers(
 			&mut RandomStream::new::<T>(b"verity/compute/assign", id),
 			1,

@@ -391,6 +391,9 @@ fn jury_errors_silent_jurors_and_a_tie_escalate_to_governance() {
 		let outsider = WORKERS.iter().copied().find(|w| !jurors.contains(w)).unwrap();
 		let commit =
 			|who: AccountId, vote: bool| Compute::commitment_of(dispute_id, &who, vote, &salt(who));
+		let reveal = |who: AccountId, vote: bool| {
+			Compute::reveal_vote(RuntimeOrigin::signed(who), dispute_id, vote, salt(who))
+		};
 		assert_noop!(
 			Compute::commit_vote(RuntimeOrigin::signed(outsider), dispute_id, [0; 32]),
 			Error::<Test>::NotJuror
@@ -404,15 +407,7 @@ fn jury_errors_silent_jurors_and_a_tie_escalate_to_governance() {
 			Compute::commit_vote(RuntimeOrigin::signed(jurors[0]), dispute_id, [0; 32]),
 			Error::<Test>::AlreadyCommitted
 		);
-		assert_noop!(
-			Compute::reveal_vote(
-				RuntimeOrigin::signed(jurors[0]),
-				dispute_id,
-				true,
-				salt(jurors[0])
-			),
-			Error::<Test>::WrongDisputePhase
-		);
+		assert_noop!(reveal(jurors[0], true), Error::<Test>::WrongDisputePhase);
 		assert_ok!(Compute::commit_vote(
 			RuntimeOrigin::signed(jurors[1]),
 			dispute_id,
@@ -425,45 +420,11 @@ fn jury_errors_silent_jurors_and_a_tie_escalate_to_governance() {
 		);
 		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
 		assert_eq!(dispute(dispute_id).phase, DisputePhase::JuryReveal);
-		assert_noop!(
-			Compute::reveal_vote(
-				RuntimeOrigin::signed(jurors[2]),
-				dispute_id,
-				true,
-				salt(jurors[2])
-			),
-			Error::<Test>::NotCommitted
-		);
-		assert_noop!(
-			Compute::reveal_vote(
-				RuntimeOrigin::signed(jurors[0]),
-				dispute_id,
-				false,
-				salt(jurors[0])
-			),
-			Error::<Test>::CommitmentMismatch
-		);
-		assert_ok!(Compute::reveal_vote(
-			RuntimeOrigin::signed(jurors[0]),
-			dispute_id,
-			true,
-			salt(jurors[0])
-		));
-		assert_noop!(
-			Compute::reveal_vote(
-				RuntimeOrigin::signed(jurors[0]),
-				dispute_id,
-				true,
-				salt(jurors[0])
-			),
-			Error::<Test>::AlreadyRevealed
-		);
-		assert_ok!(Compute::reveal_vote(
-			RuntimeOrigin::signed(jurors[1]),
-			dispute_id,
-			false,
-			salt(jurors[1])
-		));
+		assert_noop!(reveal(jurors[2], true), Error::<Test>::NotCommitted);
+		assert_noop!(reveal(jurors[0], false), Error::<Test>::CommitmentMismatch);
+		assert_ok!(reveal(jurors[0], true));
+		assert_noop!(reveal(jurors[0], true), Error::<Test>::AlreadyRevealed);
+		assert_ok!(reveal(jurors[1], false));
 		// One vote each way: the appeal origin must rule.
 		assert_eq!(dispute(dispute_id).phase, DisputePhase::Escalated);
 		assert_noop!(

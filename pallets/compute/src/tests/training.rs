@@ -389,20 +389,14 @@ fn audit_commit_and_reveal_errors() {
 		let commit = |who: AccountId, segment: u32, passed: bool| {
 			Compute::commitment_of(id, &who, (segment, passed), &salt(who))
 		};
+		let reveal = |who: AccountId, segment: u32, passed: bool| {
+			Compute::reveal_audit(RuntimeOrigin::signed(who), id, segment, passed, salt(who))
+		};
 		assert_noop!(
 			Compute::commit_audit(RuntimeOrigin::signed(a.auditor), id, b.segment, [0; 32]),
 			Error::<Test>::UnknownSegment
 		);
-		assert_noop!(
-			Compute::reveal_audit(
-				RuntimeOrigin::signed(a.auditor),
-				id,
-				a.segment,
-				true,
-				salt(a.auditor)
-			),
-			Error::<Test>::RevealNotOpen
-		);
+		assert_noop!(reveal(a.auditor, a.segment, true), Error::<Test>::RevealNotOpen);
 		assert_ok!(Compute::commit_audit(
 			RuntimeOrigin::signed(a.auditor),
 			id,
@@ -418,54 +412,12 @@ fn audit_commit_and_reveal_errors() {
 			Compute::commit_audit(RuntimeOrigin::signed(b.auditor), id, b.segment, [0; 32]),
 			Error::<Test>::DeadlinePassed
 		);
-		assert_noop!(
-			Compute::reveal_audit(
-				RuntimeOrigin::signed(b.auditor),
-				id,
-				b.segment,
-				true,
-				salt(b.auditor)
-			),
-			Error::<Test>::NotCommitted
-		);
-		assert_noop!(
-			Compute::reveal_audit(
-				RuntimeOrigin::signed(a.auditor),
-				id,
-				a.segment,
-				false,
-				salt(a.auditor)
-			),
-			Error::<Test>::CommitmentMismatch
-		);
-		assert_ok!(Compute::reveal_audit(
-			RuntimeOrigin::signed(a.auditor),
-			id,
-			a.segment,
-			true,
-			salt(a.auditor)
-		));
-		assert_noop!(
-			Compute::reveal_audit(
-				RuntimeOrigin::signed(a.auditor),
-				id,
-				a.segment,
-				true,
-				salt(a.auditor)
-			),
-			Error::<Test>::AlreadyRevealed
-		);
+		assert_noop!(reveal(b.auditor, b.segment, true), Error::<Test>::NotCommitted);
+		assert_noop!(reveal(a.auditor, a.segment, false), Error::<Test>::CommitmentMismatch);
+		assert_ok!(reveal(a.auditor, a.segment, true));
+		assert_noop!(reveal(a.auditor, a.segment, true), Error::<Test>::AlreadyRevealed);
 		run_to(2 + DRAW_DELAY + COMMIT + REVEAL);
-		assert_noop!(
-			Compute::reveal_audit(
-				RuntimeOrigin::signed(a.auditor),
-				id,
-				a.segment,
-				true,
-				salt(a.auditor)
-			),
-			Error::<Test>::DeadlinePassed
-		);
+		assert_noop!(reveal(a.auditor, a.segment, true), Error::<Test>::DeadlinePassed);
 		assert_noop!(
 			Compute::commit_audit(RuntimeOrigin::signed(a.auditor), id + 5, a.segment, [0; 32]),
 			Error::<Test>::UnknownJob
