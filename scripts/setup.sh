@@ -20,6 +20,8 @@ command -v curl >/dev/null || packages+=(curl ca-certificates)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
+# A real dataset for the worker's end-to-end suite (Fashion-MNIST, 30 MB).
+[ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || packages+=(dataset-fashion-mnist)
 if [ ${#packages[@]} -gt 0 ]; then
 	echo "setup: installing ${packages[*]}"
 	as_root apt-get update -qq

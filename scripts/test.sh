@@ -19,7 +19,10 @@ timed "prerequisites" scripts/setup.sh
 # reuses everything the node build compiled.
 timed "build verity-node" cargo build --release -p verity-node
 timed "cargo test" cargo test --release --workspace
-timed "e2e (Polkadot.js against verity-node --dev)" bash -c 'cd e2e && npm test'
-# The ML crate is a workspace of its own (burn's dependencies stay out of the chain's
-# feature set), with a target directory of its own beside the chain's.
-timed "verity-ml tests" env CARGO_TARGET_DIR="$ML_TARGET_DIR" cargo test --release --manifest-path ml/Cargo.toml
+# The off-chain workspace (verity-ml, verity-worker) is rooted at ml/: burn's and subxt's
+# dependencies stay out of the chain's feature set, in a target directory of their own.
+timed "build verity-ml, verity-worker" env CARGO_TARGET_DIR="$ML_TARGET_DIR" \
+	cargo build --release --manifest-path ml/Cargo.toml --workspace --bins
+timed "verity-ml, verity-worker tests" env CARGO_TARGET_DIR="$ML_TARGET_DIR" \
+	cargo test --release --manifest-path ml/Cargo.toml --workspace
+timed "e2e (Polkadot.js and verity-worker against verity-node --dev)" bash -c 'cd e2e && npm test'

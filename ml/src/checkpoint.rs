@@ -95,7 +95,10 @@ impl Checkpoint {
 			("train_config".to_owned(), config_json),
 			("checkpoint_hash".to_owned(), hex(&self.hash())),
 		]);
-		safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Checkpoint(e.to_string()))
+		crate::export::canonical(
+			safetensors::serialize(views, Some(metadata))
+				.map_err(|e| Error::Checkpoint(e.to_string()))?,
+		)
 	}
 
 	/// Parses a checkpoint file's bytes; returns it with the run's spec and config.

@@ -5,6 +5,10 @@
 //! `format = verity-ml-weights/v1`, `architecture` (JSON, see [`crate::model`]) and
 //! `weights_hash` (hex of the canonical weights hash). Import checks the names and shapes
 //! against the architecture and the hash against the tensors.
+//!
+//! The file bytes are canonical (the JSON header's keys sorted, see [`canonical`]), so the
+//! same weights always give the same file and the same content hash, in any process: the
+//! hash a trainer commits on chain is one anybody can reproduce.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -37,7 +41,63 @@ pub fn weights_to_safetensors(spec: &ArchitectureSpec, weights: &ParamSet) -> Re
 		("architecture".to_owned(), spec_to_json(spec).to_string()),
 		("weights_hash".to_owned(), hex(&weights_hash(weights))),
 	]);
-	safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Checkpoint(e.to_string()))
+	canonical(
+		safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Checkpoint(e.to_string()))?,
+	)
+}
+
+/// Rewrites a safetensors file's JSON header with its keys (tensor names, `__metadata__`
+/// and the metadata's own keys) in sorted order. `safetensors::serialize` writes the
+/// metadata map in `HashMap` order, which differs from one map to the next, so without this
+/// the same tensors would give different bytes. The tensor data is untouched (its offsets
+/// are relative to the end of the header).
+pub fn canonical(bytes: Vec<u8>) -> Result<Vec<u8>> {
+	let bad = |what: &str| Error::Checkpoint(format!("not a safetensors file: {what}"));
+	let len_bytes: [u8; 8] =
+		bytes.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(|| bad("too short"))?;
+	let header_len = usize::try_from(u64::from_le_bytes(len_bytes)).map_err(|_| bad("header"))?;
+	let header = bytes.get(8..8 + header_len).ok_or_else(|| bad("truncated header"))?;
+	let value: serde_json::Value =
+		serde_json::from_slice(header).map_err(|e| bad(&format!("header: {e}")))?;
+	let object = value.as_object().ok_or_else(|| bad("header is not an object"))?;
+	let mut keys: Vec<&String> = object.keys().collect();
+	keys.sort();
+	let mut out = String::from("{");
+	for (i, key) in keys.iter().enumerate() {
+		if i > 0 {
+			out.push(',');
+		}
+		let value = &object[*key];
+		let text = match value.as_object() {
+			Some(map) if *key == "__metadata__" => {
+				let mut entries: Vec<_> = map.iter().collect();
+				entries.sort_by(|a, b| a.0.cmp(b.0));
+				let inner: Vec<String> = entries
+					.into_iter()
+					.map(|(k, v)| format!("{}:{}", json(k), json(v)))
+					.collect();
+				format!("{{{}}}", inner.join(","))
+			}
+			_ => json(value),
+		};
+		out.push_str(&json(key));
+		out.push(':');
+		out.push_str(&text);
+	}
+	out.push('}');
+	// The data starts 8-byte aligned, as safetensors writes it.
+	while out.len() % 8 != 0 {
+		out.push(' ');
+	}
+	let mut result = Vec::with_capacity(8 + out.len() + bytes.len() - 8 - header_len);
+	result.extend_from_slice(&(out.len() as u64).to_le_bytes());
+	result.extend_from_slice(out.as_bytes());
+	result.extend_from_slice(&bytes[8 + header_len..]);
+	Ok(result)
+}
+
+fn json(value: &(impl serde::Serialize + ?Sized)) -> String {
+	serde_json::to_string(value).unwrap_or_default()
 }
 
 /// Reads weights exported by [`weights_to_safetensors`].

@@ -49,6 +49,25 @@ fn export_import_round_trip_and_checks() {
 	assert!(weights_from_safetensors(&bytes).is_err());
 }
 
+#[test]
+fn the_same_weights_always_give_the_same_file() {
+	// safetensors writes its metadata in HashMap order; the export sorts it, so the file (and
+	// its content hash, which a trainer commits on chain) depends on the weights alone.
+	let (spec, weights) = trained_lenet();
+	let first = weights_to_safetensors(&spec, &weights).unwrap();
+	for _ in 0..8 {
+		assert_eq!(weights_to_safetensors(&spec, &weights).unwrap(), first);
+	}
+	let header_len = u64::from_le_bytes(first[..8].try_into().unwrap()) as usize;
+	assert_eq!((8 + header_len) % 8, 0, "data stays 8-byte aligned");
+	let header = std::str::from_utf8(&first[8..8 + header_len]).unwrap();
+	let meta = header.find("\"__metadata__\"").unwrap();
+	let arch = header.find("\"architecture\"").unwrap();
+	let format = header.find("\"format\"").unwrap();
+	assert!(meta < arch && arch < format, "{header}");
+	assert_eq!(weights_from_safetensors(&first).unwrap(), (spec, weights));
+}
+
 fn python() -> Option<PathBuf> {
 	let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
 	if venv.exists() {

@@ -122,6 +122,13 @@ pub(crate) fn to_dataset(images: IdxImages, labels: Vec<u8>) -> Result<Dataset> 
 	)
 }
 
+/// Images without labels (an inference input), read exactly as a labelled dataset's
+/// images are; every label is 0.
+pub fn unlabelled(images: IdxImages) -> Result<Dataset> {
+	let labels = vec![0; images.count];
+	to_dataset(images, labels)
+}
+
 /// Loads an image file and a label file (each plain or gzip) as one dataset.
 pub fn load_idx_pair(images: &Path, labels: &Path) -> Result<Dataset> {
 	let images = parse_idx_images(read_limited(images, MAX_DECOMPRESSED)?)?;

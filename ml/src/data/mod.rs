@@ -19,7 +19,9 @@ use crate::{Error, Result};
 
 pub use archive::{load_idx_archive, parse_idx_archive, write_idx_archive};
 pub use csv::{load_csv, parse_csv};
-pub use idx::{load_idx_pair, parse_idx_images, parse_idx_labels, IdxImages, MAX_DECOMPRESSED};
+pub use idx::{
+	load_idx_pair, parse_idx_images, parse_idx_labels, unlabelled, IdxImages, MAX_DECOMPRESSED,
+};
 
 /// Samples with their labels, held in memory.
 #[derive(Clone, Debug, PartialEq)]

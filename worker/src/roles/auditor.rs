@@ -1,0 +1,177 @@
+//! Auditor: fetch the trainer's checkpoint log and the segment's two checkpoints from its
+//! endpoint, check them against the Merkle root the trainer committed on chain, replay the
+//! segment, compare within the job's ε, then commit and reveal the verdict.
+//!
+//! A trainer that does not serve what it committed to (or serves something else) fails
+//! the audit: withholding is never cheaper than serving.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::Context;
+use crate::chain::{commitment, compute_types as ct, verity, AtBlock};
+use crate::engine::{self, AuditVerdict, RunLog};
+use crate::jobs::Job;
+use crate::store::{read_json, write_json};
+
+/// An audit's verdict and salt, written before the commitment is submitted.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditRecord {
+	/// The verdict.
+	pub passed: bool,
+	/// The commitment's salt (hex).
+	pub salt: String,
+	/// Why, in words.
+	pub reason: String,
+}
+
+/// Does the next thing for an audit of `segment` of job `id`.
+pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) -> anyhow::Result<()> {
+	let ct::JobStatus::Submitted { audit_commit_until, audit_reveal_until, .. } = job.status else {
+		return Ok(());
+	};
+	let Some(entry) = job.audits.0.iter().find(|a| a.segment == segment && a.auditor == ctx.me) else {
+		return Ok(());
+	};
+	let now = at.block_number();
+	let path = ctx.data.audit(id, segment);
+	let record: Option<AuditRecord> = read_json(&path)?;
+	match (&entry.commitment, &entry.passed) {
+		(None, _) => {
+			if now > u64::from(audit_commit_until) {
+				tracing::warn!(job = id, segment, "the audit's commit window closed");
+				return Ok(());
+			}
+			let record = match record {
+				Some(r) => r,
+				None => {
+					let (passed, reason) = match replay(ctx, at, id, segment, &job).await? {
+						Verdict::Replayed(v) => (
+							v.passed,
+							format!("replayed: exact {}, divergence {:.3e}", v.exact, v.divergence),
+						),
+						Verdict::NotServed(why) => (false, format!("trainer did not serve: {why}")),
+					};
+					let r = AuditRecord { passed, salt: hex::encode(crate::chain::salt()?), reason };
+					// The salt is on disk before the commitment that needs it is on chain.
+					write_json(&path, &r)?;
+					ctx.metrics.audits.with_label_values(&[if passed { "pass" } else { "fail" }]).inc();
+					r
+				},
+			};
+			let salt = engine::parse_hash(&record.salt)?;
+			let hash = commitment(id, &ctx.me, &(segment, record.passed), &salt);
+			ctx.submit("commit_audit", &verity::tx().compute().commit_audit(id, segment, hash)).await?;
+			tracing::info!(job = id, segment, passed = record.passed, reason = %record.reason, "audit committed");
+		},
+		(Some(_), None) => {
+			let all_committed = job.audits.0.iter().all(|a| a.commitment.is_some());
+			if !all_committed && now <= u64::from(audit_commit_until) {
+				return Ok(()); // reveals open once everyone committed or the window closed
+			}
+			if now > u64::from(audit_reveal_until) {
+				tracing::warn!(job = id, segment, "the audit's reveal window closed");
+				return Ok(());
+			}
+			let record = record.ok_or_else(|| {
+				anyhow::anyhow!("audit {id}/{segment} was committed but its salt is not on disk")
+			})?;
+			let salt = engine::parse_hash(&record.salt)?;
+			ctx.submit(
+				"reveal_audit",
+				&verity::tx().compute().reveal_audit(id, segment, record.passed, salt),
+			)
+			.await?;
+			tracing::info!(job = id, segment, passed = record.passed, "audit revealed");
+		},
+		(Some(_), Some(_)) => {},
+	}
+	Ok(())
+}
+
+/// The outcome of trying to replay a segment.
+enum Verdict {
+	/// The segment was replayed.
+	Replayed(AuditVerdict),
+	/// The trainer did not serve a file it committed to, or served a different one.
+	NotServed(String),
+}
+
+async fn replay(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: &Job) -> anyhow::Result<Verdict> {
+	let plan = crate::jobs::train_plan(at, id, job).await?;
+	let result = job.result.as_ref().ok_or_else(|| anyhow::anyhow!("job {id} has no result"))?;
+	let trainer = &job
+		.assignees
+		.0
+		.first()
+		.ok_or_else(|| anyhow::anyhow!("job {id} has no trainer"))?
+		.worker;
+	let endpoint = crate::jobs::endpoint(at, trainer).await?;
+
+	let log_bytes = match get(ctx, &format!("{endpoint}/jobs/{id}/checkpoints")).await {
+		Ok(b) => b,
+		Err(e) => return Ok(Verdict::NotServed(e)),
+	};
+	let log: RunLog = match serde_json::from_slice(&log_bytes) {
+		Ok(l) => l,
+		Err(e) => return Ok(Verdict::NotServed(format!("checkpoint log: {e}"))),
+	};
+	let leaves = match log.leaves() {
+		Ok(l) if l.len() == result.checkpoints as usize => l,
+		Ok(l) => return Ok(Verdict::NotServed(format!("{} checkpoints listed, {} committed", l.len(), result.checkpoints))),
+		Err(e) => return Ok(Verdict::NotServed(format!("checkpoint log: {e}"))),
+	};
+	if verity_primitives::content::merkle_root(leaves.iter().copied()) != Some(result.checkpoint_root) {
+		return Ok(Verdict::NotServed("the served checkpoint hashes are not the committed root".into()));
+	}
+	let (Some(from_hash), Some(to_hash)) =
+		(leaves.get(segment as usize), leaves.get(segment as usize + 1))
+	else {
+		return Ok(Verdict::NotServed(format!("no checkpoints for segment {segment}")));
+	};
+	let mut checkpoints = Vec::new();
+	for (index, hash) in [(segment, from_hash), (segment + 1, to_hash)] {
+		let bytes = match get(ctx, &format!("{endpoint}/jobs/{id}/checkpoints/{index}")).await {
+			Ok(b) => b,
+			Err(e) => return Ok(Verdict::NotServed(e)),
+		};
+		match engine::checkpoint_with_hash(&bytes, hash) {
+			Ok(c) => checkpoints.push(c),
+			Err(e) => return Ok(Verdict::NotServed(format!("checkpoint {index}: {e:#}"))),
+		}
+	}
+	let files = ctx
+		.fetch_all(&plan.datasets)
+		.await
+		.map_err(|e| anyhow::anyhow!("cannot audit without the job's data: {e}"))?;
+	let formats: Vec<_> = files.into_iter().zip(plan.datasets.iter().map(|d| d.format)).collect();
+	let backend = ctx.backend;
+	let verdict = tokio::task::spawn_blocking(move || -> anyhow::Result<AuditVerdict> {
+		let data = engine::load_datasets(&formats)?;
+		let [from, claimed]: [verity_ml::Checkpoint; 2] =
+			checkpoints.try_into().map_err(|_| anyhow::anyhow!("two checkpoints expected"))?;
+		engine::audit_segment(&plan, &data, &from, &claimed, backend)
+	})
+	.await??;
+	Ok(Verdict::Replayed(verdict))
+}
+
+/// GETs a URL with a few retries; the error is a sentence for the audit record.
+async fn get(ctx: &Context, url: &str) -> Result<Vec<u8>, String> {
+	let mut last = String::new();
+	for attempt in 0..4u32 {
+		if attempt > 0 {
+			tokio::time::sleep(Duration::from_secs(u64::from(attempt))).await;
+		}
+		match ctx.http.get(url).send().await {
+			Ok(r) if r.status().is_success() => match r.bytes().await {
+				Ok(b) => return Ok(b.to_vec()),
+				Err(e) => last = format!("GET {url}: {e}"),
+			},
+			Ok(r) => last = format!("GET {url}: HTTP {}", r.status()),
+			Err(e) => last = format!("GET {url}: {e}"),
+		}
+	}
+	Err(last)
+}
