@@ -28,8 +28,11 @@ import {
 } from './support/worker.ts';
 
 const UNIT = 10n ** 12n;
-const ARCH = 'mlp:784-64-10:relu';
-const MLP = { Mlp: { inputs: 784, hidden: [64], outputs: 10, activation: 'Relu' } };
+const mlp = (hidden: number[]) => ({ Mlp: { inputs: 784, hidden, outputs: 10, activation: 'Relu' } });
+/** The `verity-ml train` flags of the same run. */
+const soloArgs = (hidden: number[], steps: number, interval: number, batch: number) =>
+  ['train', '--arch', `mlp:784-${hidden.join('-')}-10:relu`, '--steps', String(steps), '--optimizer', 'sgd', '--lr', '0.05',
+    '--momentum', '0.9', '--batch', String(batch), '--seed', '7', '--checkpoint-every', String(interval)];
 const SGD = { Sgd: { learningRate: 50_000_000, momentum: 900_000_000 } };
 const WORKERS = ['Bob', 'Charlie', 'Dave'];
 
@@ -63,24 +66,44 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
       const found = seen.find(match);
       if (found) return found;
       if (Date.now() > deadline) {
-        const logs = [...workers.values()].map((w) => `--- ${w.name}\n${w.log().slice(-4000)}`).join('\n');
+        const logs = [...workers.values()].map((w) => `--- ${w.name}\n${w.log().slice(-4000)}`).join('\n') +
+          `\n--- node\n${node.log().slice(-3000)}`;
         throw new Error(`timed out waiting for ${what}\n${logs}`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }
   };
+  /** Runs a CLI; a failure carries the workers' and the node's recent output. */
+  const runLogged = async (args: string[], env: Record<string, string> = {}) => {
+    try {
+      return await run('verity-worker', args, env);
+    } catch (error) {
+      const logs = [...workers.values()].map((w) => `--- ${w.name}\n${w.log().slice(-3000)}`).join('\n');
+      throw new Error(`${(error as Error).message}\n${logs}\n--- node\n${node.log().slice(-3000)}`);
+    }
+  };
   const ofJob = (id: number, method: string) => (s: Seen) =>
     s.event.section === 'compute' && s.event.method === method && Number(s.event.data[0].toString()) === id;
 
-  const postTraining = async (dataset: number, steps: number, interval: number, workBlocks = 400, auditRate = 100_000_000) => {
+  interface Run {
+    dataset: number;
+    steps: number;
+    interval: number;
+    hidden?: number[];
+    batch?: number;
+    workBlocks?: number;
+    /** Parts per billion; the chain's default minimum is 5%. */
+    auditRate?: number;
+  }
+  const postTraining = async ({ dataset, steps, interval, hidden = [64], batch = 32, workBlocks = 400, auditRate = 50_000_000 }: Run) => {
     const id = (await api.query.compute.nextJobId()).toNumber();
     const spec = {
       Train: {
-        base: { Fresh: MLP },
+        base: { Fresh: mlp(hidden) },
         datasets: [dataset],
         validation: testSet,
         optimizer: SGD,
-        batchSize: 32,
+        batchSize: batch,
         steps,
         seed: 7,
         checkpointInterval: interval,
@@ -132,10 +155,10 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
     files = await serveDirectory(dir);
 
     // A data provider lists both with the CLI (it hashes the file and checks it reads).
-    const publish = (file: string, price: string) =>
-      run('verity-worker', [...nodeArg(), 'dataset', 'publish', join(dir, file), '--uri', `${files.url}/${file}`, '--price', price, '--licence', 'CC-BY-4.0'], aliceEnv);
-    trainSet = Number(/dataset (\d+):/.exec(publish('train.tar', '1'))?.[1]);
-    testSet = Number(/dataset (\d+):/.exec(publish('test.tar', '0.5'))?.[1]);
+    const publish = async (file: string, price: string) =>
+      await run('verity-worker', [...nodeArg(), 'dataset', 'publish', join(dir, file), '--uri', `${files.url}/${file}`, '--price', price, '--licence', 'CC-BY-4.0'], aliceEnv);
+    trainSet = Number(/dataset (\d+):/.exec(await publish('train.tar', '1'))?.[1]);
+    testSet = Number(/dataset (\d+):/.exec(await publish('test.tar', '0.5'))?.[1]);
     assert.ok(Number.isInteger(trainSet) && Number.isInteger(testSet));
 
     metricsPort = await freePort();
@@ -165,7 +188,7 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
   it('1. trains, audits and finalizes a job into a registered model with real training', async () => {
     const started = Date.now();
     const cpuBefore = [...workers.values()].map((w) => processCpuSeconds(w.child.pid!));
-    const id = await postTraining(trainSet, 200, 20);
+    const id = await postTraining({ dataset: trainSet, steps: 1200, interval: 60, hidden: [512, 256], batch: 64 });
     await trainerOf(id);
     // The trainer's claimed validation metrics, read while the job is open.
     let metrics: { validationCorrect: number; validationTotal: number } | undefined;
@@ -193,11 +216,11 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
 
     // A user downloads the model, verified against the registry's hash.
     const out = join(dir, 'model.safetensors');
-    const fetched = run('verity-worker', [...nodeArg(), 'model', 'fetch', String(trainedModel), '--out', out]);
+    const fetched = await run('verity-worker', [...nodeArg(), 'model', 'fetch', String(trainedModel), '--out', out]);
     assert.match(fetched, /verified/);
-    const hashed = run('verity-ml', ['hash', out]);
+    const hashed = await run('verity-ml', ['hash', out]);
     assert.ok(hashed.includes(model.weights.root.toHex().slice(2)), `${hashed} vs ${model.weights.root.toHex()}`);
-    const evaluation = run('verity-ml', ['evaluate', '--weights', out, '--data', join(dir, 'test.tar')]);
+    const evaluation = await run('verity-ml', ['evaluate', '--weights', out, '--data', join(dir, 'test.tar')]);
     const [, correct, total] = /(\d+)\s*\/\s*(\d+)/.exec(evaluation) ?? [];
     assert.equal(Number(correct), metrics.validationCorrect, evaluation);
     assert.equal(Number(total), metrics.validationTotal);
@@ -206,27 +229,29 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
     // The same run by verity-ml alone gives the same checkpoints, bit for bit; its CPU time
     // is the baseline of the verification overhead.
     const solo = join(dir, 'solo');
-    const alone = cpuSeconds('verity-ml', ['train', '--arch', ARCH, '--data', join(dir, 'train.tar'), '--steps', '200', '--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--batch', '32', '--seed', '7', '--checkpoint-every', '20', '--out', solo]);
+    const alone = await cpuSeconds('verity-ml', [...soloArgs([512, 256], 1200, 60, 64), '--data', join(dir, 'train.tar'), '--out', solo]);
     const log = JSON.parse(readFileSync(join(solo, 'checkpoints.json'), 'utf8')) as { merkle_root: string };
     assert.equal(`0x${log.merkle_root}`, checkpointRoot);
     console.log(
       `verification overhead: workers ${workerCpu.toFixed(2)} CPU-s (training, audit, serving, chain client) / ` +
-        `verity-ml train ${alone.seconds.toFixed(2)} CPU-s = ${(workerCpu / alone.seconds).toFixed(2)}x`,
+        `verity-ml train ${alone.seconds.toFixed(2)} CPU-s = ${(workerCpu / alone.seconds).toFixed(2)}x ` +
+        `(${audits.length} of 20 segments audited)`,
     );
 
     const metricsText = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    assert.match(metricsText, /verity_worker_transactions_total/);
+    assert.match(metricsText, /verity_worker_block_number\{kind="best"\} \d+/);
+    assert.match(metricsText, /verity_worker_balance_tokens\{kind="stake"\} 2000/);
   });
 
   it('2. records a verified evaluation score and agreed inference labels', async () => {
     const started = Date.now();
-    const posted = run('verity-worker', [...nodeArg(), 'job', 'post', 'evaluate', '--model', String(trainedModel), '--dataset', String(testSet), '--replicas', '2', '--reward', '10', '--yes'], aliceEnv);
+    const posted = await run('verity-worker', [...nodeArg(), 'job', 'post', 'evaluate', '--model', String(trainedModel), '--dataset', String(testSet), '--replicas', '2', '--reward', '10', '--yes'], aliceEnv);
     assert.match(posted, /protocol fee/);
     const evalJob = Number(/job (\d+) posted/.exec(posted)?.[1]);
-    const watched = run('verity-worker', [...nodeArg(), 'job', 'watch', String(evalJob), '--timeout', '240']);
+    const watched = await runLogged([...nodeArg(), 'job', 'watch', String(evalJob), '--timeout', '240']);
     const [, correct, total] = /finalized: score (\d+)\/(\d+)/.exec(watched) ?? [];
     assert.ok(correct, watched);
-    const expected = run('verity-ml', ['evaluate', '--weights', join(dir, 'model.safetensors'), '--data', join(dir, 'test.tar')]);
+    const expected = await run('verity-ml', ['evaluate', '--weights', join(dir, 'model.safetensors'), '--data', join(dir, 'test.tar')]);
     assert.ok(expected.includes(`${correct}/${total}`) || expected.includes(`${correct} / ${total}`), `${expected} vs ${correct}/${total}`);
     const recorded = await api.query.models.evaluations(trainedModel, testSet);
     assert.ok(recorded.isSome, 'the score is in the model registry');
@@ -234,9 +259,9 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
 
     const inferStarted = Date.now();
     const input = join(dir, 'test-images-idx3-ubyte');
-    const postedInfer = run('verity-worker', [...nodeArg(), 'job', 'post', 'infer', '--model', String(trainedModel), '--input', input, '--input-uri', `${files.url}/test-images-idx3-ubyte`, '--replicas', '2', '--reward', '10', '--yes'], aliceEnv);
+    const postedInfer = await run('verity-worker', [...nodeArg(), 'job', 'post', 'infer', '--model', String(trainedModel), '--input', input, '--input-uri', `${files.url}/test-images-idx3-ubyte`, '--replicas', '2', '--reward', '10', '--yes'], aliceEnv);
     const inferJob = Number(/job (\d+) posted/.exec(postedInfer)?.[1]);
-    const inferWatch = run('verity-worker', [...nodeArg(), 'job', 'watch', String(inferJob), '--timeout', '240']);
+    const inferWatch = await runLogged([...nodeArg(), 'job', 'watch', String(inferJob), '--timeout', '240']);
     const [, name] = /finalized: predictions ([0-9a-f]+-\d+)/.exec(inferWatch) ?? [];
     assert.ok(name, inferWatch);
     // Both replicas revealed the same labels; any of them serves the file.
@@ -252,7 +277,7 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
 
   it('3. a trainer killed with -9 mid-run resumes from its checkpoint and submits once', async () => {
     const started = Date.now();
-    const id = await postTraining(trainSet, 600, 30);
+    const id = await postTraining({ dataset: trainSet, steps: 600, interval: 30 });
     const name = await trainerOf(id);
     const trainer = workers.get(name)!;
     const checkpoint = join(trainer.dataDir, 'jobs', String(id), 'checkpoints', '4.safetensors');
@@ -270,7 +295,7 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
     // Resuming changed nothing: the committed run is the uninterrupted one.
     const submitted = seen.find(ofJob(id, 'ResultSubmitted'))!;
     const solo = join(dir, 'solo-600');
-    run('verity-ml', ['train', '--arch', ARCH, '--data', join(dir, 'train.tar'), '--steps', '600', '--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--batch', '32', '--seed', '7', '--checkpoint-every', '30', '--out', solo]);
+    await run('verity-ml', [...soloArgs([64], 600, 30, 32), '--data', join(dir, 'train.tar'), '--out', solo]);
     const log = JSON.parse(readFileSync(join(solo, 'checkpoints.json'), 'utf8')) as { merkle_root: string };
     assert.equal(`0x${log.merkle_root}`, submitted.event.data[2].toString());
     timings['3 kill -9 and resume'] = (Date.now() - started) / 1000;
@@ -282,10 +307,10 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
     writeFashionArchive(dir, 'listed.tar', 'train', 3000, 500);
     const served = readFileSync(join(dir, 'listed.tar'));
     writeFileSync(join(dir, 'tampered.tar'), Buffer.concat([served.subarray(0, served.length - 2048), Buffer.alloc(2048, 7)]));
-    const out = run('verity-worker', [...nodeArg(), 'dataset', 'publish', join(dir, 'listed.tar'), '--uri', `${files.url}/tampered.tar`], aliceEnv);
+    const out = await run('verity-worker', [...nodeArg(), 'dataset', 'publish', join(dir, 'listed.tar'), '--uri', `${files.url}/tampered.tar`], aliceEnv);
     const bad = Number(/dataset (\d+):/.exec(out)?.[1]);
     const slashedBefore = seen.filter((s) => s.event.section === 'compute' && s.event.method === 'Slashed').length;
-    const id = await postTraining(bad, 100, 20, 6);
+    const id = await postTraining({ dataset: bad, steps: 100, interval: 20, workBlocks: 6 });
     const ended = await waitFor(`job ${id} ended`, (s) => ofJob(id, 'JobExpired')(s) || ofJob(id, 'JobFinalized')(s), 300_000);
     assert.equal(ended.event.method, 'JobExpired', 'nobody trained on bad data');
     assert.equal(seen.filter(ofJob(id, 'ResultSubmitted')).length, 0);

@@ -99,7 +99,11 @@ impl Chain {
 	pub async fn connect(url: &str, patience: Duration) -> anyhow::Result<Self> {
 		let started = std::time::Instant::now();
 		loop {
-			match Self::try_connect(url).await {
+			// The reconnecting client keeps retrying a refused first connection; bound it.
+			let attempt = tokio::time::timeout(Duration::from_secs(5), Self::try_connect(url))
+				.await
+				.unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within 5 s")));
+			match attempt {
 				Ok(chain) => return Ok(chain),
 				Err(e) if started.elapsed() < patience => {
 					tracing::warn!(url, error = %e, "node not reachable yet; retrying");

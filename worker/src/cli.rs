@@ -817,11 +817,53 @@ fn describe(at: &AtBlock, e: &verity::runtime_types::sp_runtime::DispatchError) 
 	format!("{e:?}")
 }
 
+/// Blocks `job watch` looks back through for the end of a job that is no longer open.
+const WATCH_LOOKBACK: u64 = 2_400;
+
+/// How job `id` ended, from the events of `at`'s block.
+async fn ending_in(at: &AtBlock, id: u64) -> anyhow::Result<Option<String>> {
+	let events = at.events().fetch().await?;
+	for event in events.iter().flatten() {
+		let Ok(verity::Event::Compute(e)) = event.decode_as::<verity::Event>() else { continue };
+		use verity::compute::Event as E;
+		let ended = match e {
+			E::JobFinalized { job, model, output } if job == id => Some(match (model, output) {
+				(Some(m), _) => format!("finalized: model {m} registered"),
+				(None, Some(o)) => format!("finalized: {}", output_text(&o)),
+				_ => "finalized".into(),
+			}),
+			E::JobFailed { job } if job == id => Some("failed".into()),
+			E::JobExpired { job } if job == id => Some("expired (refunded)".into()),
+			_ => None,
+		};
+		if ended.is_some() {
+			return Ok(ended);
+		}
+	}
+	Ok(None)
+}
+
+/// The end of a job that is no longer open, looked up in recent blocks.
+async fn past_ending(chain: &Chain, id: u64, at: &AtBlock) -> anyhow::Result<()> {
+	let next = at.storage().fetch(verity::storage().compute().next_job_id(), ()).await?.decode()?;
+	anyhow::ensure!(id < next, "job {id} was never posted (the next job id is {next})");
+	let newest = at.block_number();
+	for number in (newest.saturating_sub(WATCH_LOOKBACK)..=newest).rev() {
+		let block = chain.api.at_block(number).await?;
+		if let Some(end) = ending_in(&block, id).await? {
+			println!("#{number} job {id} {end}");
+			return Ok(());
+		}
+	}
+	anyhow::bail!("job {id} ended more than {WATCH_LOOKBACK} blocks ago")
+}
+
 async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 	let deadline = tokio::time::Instant::now() + timeout;
 	let mut blocks = chain.api.stream_best_blocks().await?;
 	let mut last_status = String::new();
 	let mut seen_open = false;
+	let mut unposted = 0u32;
 	loop {
 		let block = tokio::select! {
 			b = blocks.next() => b,
@@ -834,7 +876,6 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 		let block = block?;
 		let at = block.at().await?;
 		let events = at.events().fetch().await?;
-		let mut ended = None;
 		for event in events.iter().flatten() {
 			let Ok(verity::Event::Compute(e)) = event.decode_as::<verity::Event>() else { continue };
 			use verity::compute::Event as E;
@@ -851,28 +892,13 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 					Some(format!("{worker} revealed {}", output_text(output))),
 				E::NoShow { job, worker } if *job == id => Some(format!("{worker} did not show")),
 				E::DisputeOpened { dispute, job, .. } if *job == id => Some(format!("dispute {dispute} opened")),
-				E::JobFinalized { job, model, output } if *job == id => {
-					ended = Some(match (model, output) {
-						(Some(m), _) => format!("finalized: model {m} registered"),
-						(None, Some(o)) => format!("finalized: {}", output_text(o)),
-						_ => "finalized".into(),
-					});
-					None
-				},
-				E::JobFailed { job } if *job == id => {
-					ended = Some("failed".into());
-					None
-				},
-				E::JobExpired { job } if *job == id => {
-					ended = Some("expired (refunded)".into());
-					None
-				},
 				_ => None,
 			};
 			if let Some(line) = line {
 				println!("#{} {line}", block.number());
 			}
 		}
+		let ended = ending_in(&at, id).await?;
 		if let Some(end) = ended {
 			println!("#{} job {id} {end}", block.number());
 			return Ok(());
@@ -886,7 +912,17 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 					last_status = status;
 				}
 			},
-			None if !seen_open => anyhow::bail!("job {id} is not open (it ended, or was never posted)"),
+			None if !seen_open => {
+				let next =
+					at.storage().fetch(verity::storage().compute().next_job_id(), ()).await?.decode()?;
+				if id < next {
+					// Already over: look back from this block for how it ended.
+					return past_ending(&chain, id, &at).await;
+				}
+				// Not posted as of this block (the stream may start a block behind).
+				unposted += 1;
+				anyhow::ensure!(unposted < 20, "job {id} was never posted (the next job id is {next})");
+			},
 			None => {},
 		}
 	}

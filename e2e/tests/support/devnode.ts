@@ -15,6 +15,8 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 export interface DevNode {
   api: ApiPromise;
   rpcPort: number;
+  /** The tail of the node's output. */
+  log(): string;
   /** Stops the node and removes its database. */
   stop(): Promise<void>;
 }
@@ -120,6 +122,7 @@ export async function startDevNode(blockTimeMs = 500): Promise<DevNode> {
     return {
       api,
       rpcPort,
+      log: () => output,
       async stop() {
         await api.disconnect();
         await stopChild();

@@ -1,6 +1,6 @@
 // Real `verity-worker` processes, the `verity-ml` CLI, a file server for datasets, and
 // IDX slices of Fashion-MNIST for the worker suite.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { homedir } from 'node:os';
@@ -17,24 +17,35 @@ export function binary(name: 'verity-worker' | 'verity-ml'): string {
   return path;
 }
 
-/** Runs a CLI to completion; throws with its output if it fails. */
-export function run(name: 'verity-worker' | 'verity-ml', args: string[], env: Record<string, string> = {}): string {
-  const result = spawnSync(binary(name), args, {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 300_000,
+/** Runs a command to completion without blocking the event loop (which must keep draining
+ * the node's and the workers' output pipes, or they stall); rejects with its output if it
+ * fails. */
+function exec(command: string, args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${stdout}\n${stderr}`));
+    });
   });
-  if (result.status !== 0) {
-    throw new Error(`${name} ${args.join(' ')} exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
-  }
-  return result.stdout;
+}
+
+/** Runs a CLI to completion; rejects with its output if it fails. */
+export async function run(name: 'verity-worker' | 'verity-ml', args: string[], env: Record<string, string> = {}): Promise<string> {
+  return (await exec(binary(name), args, env)).stdout;
 }
 
 /** CPU seconds (user + system) a command takes, with its stdout. */
-export function cpuSeconds(name: 'verity-ml', args: string[]): { seconds: number; stdout: string } {
+export async function cpuSeconds(name: 'verity-ml', args: string[]): Promise<{ seconds: number; stdout: string }> {
   const script = `TIMEFORMAT='%3U %3S'; { time "$0" "$@" > /tmp/verity-cpu-out.$$ ; } 2>&1 | tail -1; cat /tmp/verity-cpu-out.$$ >&2; rm -f /tmp/verity-cpu-out.$$`;
-  const result = spawnSync('bash', ['-c', script, binary(name), ...args], { encoding: 'utf8', timeout: 600_000 });
-  if (result.status !== 0) throw new Error(`${name} failed: ${result.stdout}\n${result.stderr}`);
+  const result = await exec('bash', ['-c', script, binary(name), ...args]);
   const [user, sys] = result.stdout.trim().split(/\s+/).map(Number);
   return { seconds: user + sys, stdout: result.stderr };
 }
