@@ -403,11 +403,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 				description.into_bytes(),
 			);
 			let events = tx.submit("datasets.register", &call).await.map_err(explain)?;
-			let id = events
-				.find_first::<verity::datasets::events::Registered>()
-				.and_then(Result::ok)
-				.map(|e| e.id)
-				.ok_or_else(|| anyhow::anyhow!("no Registered event"))?;
+			let id = expect_event::<verity::datasets::events::Registered>(&events, "Registered")?.id;
 			println!("dataset {id}: {samples} samples, content {}", crate::content::content_name(&hash));
 			Ok(())
 		},
@@ -427,11 +423,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 				description.into_bytes(),
 			);
 			let events = tx.submit("models.register", &call).await.map_err(explain)?;
-			let id = events
-				.find_first::<verity::models::events::Registered>()
-				.and_then(Result::ok)
-				.map(|e| e.id)
-				.ok_or_else(|| anyhow::anyhow!("no Registered event"))?;
+			let id = expect_event::<verity::models::events::Registered>(&events, "Registered")?.id;
 			println!("model {id}: {}", verity_ml::model::spec_to_text(&architecture));
 			Ok(())
 		},
@@ -513,6 +505,17 @@ fn parse_licence(text: &str) -> anyhow::Result<Licence> {
 	);
 	anyhow::ensure!(custom.is_valid(), "licence name {text:?} is not printable ASCII");
 	Ok(custom)
+}
+
+/// The first event of kind `E` a successful transaction emitted.
+fn expect_event<E: subxt::events::DecodeAsEvent>(
+	events: &subxt::extrinsics::ExtrinsicEvents<chain::Config>,
+	name: &str,
+) -> anyhow::Result<E> {
+	events
+		.find_first::<E>()
+		.and_then(Result::ok)
+		.ok_or_else(|| anyhow::anyhow!("the transaction emitted no {name} event"))
 }
 
 /// A runtime error with the names and docs of its pallet and variant.
@@ -773,10 +776,7 @@ async fn post_job(chain: Chain, post: PostCommand) -> anyhow::Result<()> {
 		)
 		.await
 		.map_err(explain)?;
-	let posted = events
-		.find_first::<verity::compute::events::JobPosted>()
-		.and_then(Result::ok)
-		.ok_or_else(|| anyhow::anyhow!("no JobPosted event"))?;
+	let posted = expect_event::<verity::compute::events::JobPosted>(&events, "JobPosted")?;
 	println!("job {} posted, {} held", posted.job, tokens(posted.total));
 	if let Some(Ok(assigned)) = events.find_first::<verity::compute::events::JobAssigned>() {
 		let workers: Vec<String> = assigned.workers.iter().map(|w| w.to_string()).collect();
@@ -820,9 +820,8 @@ fn describe(at: &AtBlock, e: &verity::runtime_types::sp_runtime::DispatchError) 
 /// Blocks `job watch` looks back through for the end of a job that is no longer open.
 const WATCH_LOOKBACK: u64 = 2_400;
 
-/// How job `id` ended, from the events of `at`'s block.
-async fn ending_in(at: &AtBlock, id: u64) -> anyhow::Result<Option<String>> {
-	let events = at.events().fetch().await?;
+/// How job `id` ended, from a block's events.
+fn ending_in(events: &subxt::events::Events<chain::Config>, id: u64) -> Option<String> {
 	for event in events.iter().flatten() {
 		let Ok(verity::Event::Compute(e)) = event.decode_as::<verity::Event>() else { continue };
 		use verity::compute::Event as E;
@@ -837,10 +836,10 @@ async fn ending_in(at: &AtBlock, id: u64) -> anyhow::Result<Option<String>> {
 			_ => None,
 		};
 		if ended.is_some() {
-			return Ok(ended);
+			return ended;
 		}
 	}
-	Ok(None)
+	None
 }
 
 /// The end of a job that is no longer open, looked up in recent blocks.
@@ -850,7 +849,7 @@ async fn past_ending(chain: &Chain, id: u64, at: &AtBlock) -> anyhow::Result<()>
 	let newest = at.block_number();
 	for number in (newest.saturating_sub(WATCH_LOOKBACK)..=newest).rev() {
 		let block = chain.api.at_block(number).await?;
-		if let Some(end) = ending_in(&block, id).await? {
+		if let Some(end) = ending_in(&block.events().fetch().await?, id) {
 			println!("#{number} job {id} {end}");
 			return Ok(());
 		}
@@ -898,7 +897,7 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 				println!("#{} {line}", block.number());
 			}
 		}
-		let ended = ending_in(&at, id).await?;
+		let ended = ending_in(&events, id);
 		if let Some(end) = ended {
 			println!("#{} job {id} {end}", block.number());
 			return Ok(());
