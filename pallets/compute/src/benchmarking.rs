@@ -94,6 +94,7 @@ fn capabilities<T: Config>() -> Capabilities<T::MaxDeviceNameLen> {
 		device: BoundedVec::truncate_from(vec![b'd'; T::MaxDeviceNameLen::get() as usize]),
 		memory_mib: u32::MAX,
 		max_parameters: u64::MAX,
+		determinism: 1,
 	}
 }
 
@@ -130,12 +131,26 @@ fn worst_params<T: Config>() -> ParamsOf<T> {
 	params
 }
 
-/// Moves past a deadline `blocks` from now.
+/// Moves past a deadline `blocks` from now, finalizing each block passed (which records
+/// the seeds scheduled draws wait on).
 fn advance<T: Config>(blocks: BlockNumberFor<T>) {
-	let now = frame_system::Pallet::<T>::block_number();
-	frame_system::Pallet::<T>::set_block_number(
-		now.saturating_add(blocks).saturating_add(1u32.into()),
-	);
+	use frame_support::traits::Hooks;
+	let target = frame_system::Pallet::<T>::block_number()
+		.saturating_add(blocks)
+		.saturating_add(1u32.into());
+	while frame_system::Pallet::<T>::block_number() < target {
+		let now = frame_system::Pallet::<T>::block_number();
+		Pallet::<T>::on_finalize(now);
+		frame_system::Pallet::<T>::set_block_number(now.saturating_add(1u32.into()));
+	}
+}
+
+/// Draws a dispute's scheduled jury once the seed of its block exists.
+fn draw_scheduled_jury<T: Config>(dispute: DisputeId) -> Result<(), BenchmarkError> {
+	advance::<T>(Pallet::<T>::params().audit_draw_delay);
+	let keeper = dispute_of::<T>(dispute)?.defender;
+	Pallet::<T>::process_dispute(RawOrigin::Signed(keeper).into(), dispute)
+		.map_err(|_| BenchmarkError::Stop("jury draw failed"))
 }
 
 fn job_of<T: Config>(id: JobId) -> Result<Job<T>, BenchmarkError> {
@@ -301,9 +316,13 @@ fn train_spec<T: Config>(world: &World<T>, interval: u32) -> JobSpec<T> {
 	})
 }
 
-/// Every segment audited (as far as `MaxAuditsPerJob` allows).
-fn full_audit() -> Verification {
-	Verification { audit_rate: Perbill::one(), replicas: 0 }
+/// As many audits as a job of `MaxSegments` segments may have: `MaxAuditsPerJob`.
+fn full_audit<T: Config>() -> Verification {
+	let audits = T::MaxAuditsPerJob::get().min(T::MaxSegments::get());
+	Verification {
+		audit_rate: Perbill::from_rational(audits, T::MaxSegments::get().max(1)),
+		replicas: 0,
+	}
 }
 
 fn post<T: Config>(
@@ -325,7 +344,7 @@ fn post<T: Config>(
 }
 
 fn post_train<T: Config>(world: &World<T>, interval: u32) -> Result<JobId, BenchmarkError> {
-	post::<T>(world, train_spec::<T>(world, interval), full_audit())
+	post::<T>(world, train_spec::<T>(world, interval), full_audit::<T>())
 }
 
 /// An evaluation of the world's model on the private dataset by `MaxReplicas` replicas.
@@ -428,7 +447,7 @@ fn vote_commit<T: Config>(
 	juror: &T::AccountId,
 	vote: bool,
 ) -> Result<(), BenchmarkError> {
-	let commitment = Pallet::<T>::commitment_of(dispute, juror, vote, &SALT);
+	let commitment = Pallet::<T>::commitment_of(CommitKind::Vote, dispute, juror, vote, &SALT);
 	Pallet::<T>::commit_vote(RawOrigin::Signed(juror.clone()).into(), dispute, commitment)
 		.map_err(|_| BenchmarkError::Stop("commit_vote failed"))
 }
@@ -442,13 +461,25 @@ fn vote_reveal<T: Config>(
 		.map_err(|_| BenchmarkError::Stop("reveal_vote failed"))
 }
 
+/// The report of a replay that reproduced the leaf after `segment` (`passed`) or did not.
+fn audit_report(leaves: &[Hash256], segment: u32, passed: bool) -> AuditReport {
+	let leaf = leaves.get(segment as usize + 1).copied().unwrap_or_default();
+	let end_state = if passed { leaf } else { sp_io::hashing::blake2_256(&leaf) };
+	AuditReport { end_state, passed }
+}
+
 fn audit_commit<T: Config>(
 	job: JobId,
 	audit: &Audit<T::AccountId, BalanceOf<T>>,
-	passed: bool,
+	report: AuditReport,
 ) -> Result<(), BenchmarkError> {
-	let commitment =
-		Pallet::<T>::commitment_of(job, &audit.auditor, (audit.segment, passed), &SALT);
+	let commitment = Pallet::<T>::commitment_of(
+		CommitKind::Audit,
+		job,
+		&audit.auditor,
+		(audit.segment, report),
+		&SALT,
+	);
 	Pallet::<T>::commit_audit(
 		RawOrigin::Signed(audit.auditor.clone()).into(),
 		job,
@@ -467,7 +498,7 @@ fn output_commit<T: Config>(
 	worker: &T::AccountId,
 	output: JobOutput,
 ) -> Result<(), BenchmarkError> {
-	let commitment = Pallet::<T>::commitment_of(job, worker, output, &SALT);
+	let commitment = Pallet::<T>::commitment_of(CommitKind::Output, job, worker, output, &SALT);
 	Pallet::<T>::commit_output(RawOrigin::Signed(worker.clone()).into(), job, commitment)
 		.map_err(|_| BenchmarkError::Stop("commit_output failed"))
 }
@@ -492,6 +523,7 @@ where
 	for challenger in world.others.iter().take(T::MaxDisputesPerJob::get() as usize) {
 		let dispute = open_challenge::<T>(job, challenger, segment)?;
 		reveal_ends::<T>(dispute, &leaves)?;
+		draw_scheduled_jury::<T>(dispute)?;
 		disputes.push(dispute);
 		segment = segment.saturating_add(1);
 	}
@@ -643,7 +675,7 @@ mod benchmarks {
 		_(
 			RawOrigin::Signed(world.poster.clone()),
 			spec,
-			full_audit(),
+			full_audit::<T>(),
 			reward::<T>(),
 			work_blocks,
 			BalanceOf::<T>::max_value(),
@@ -694,26 +726,34 @@ mod benchmarks {
 		let world = world::<T>()?;
 		let job = post_train::<T>(&world, 1)?;
 		submit::<T>(job, &checkpoints::<T>())?;
+		let leaves = checkpoints::<T>();
 		let audits = job_of::<T>(job)?.audits;
 		let (last, rest) = audits.split_last().ok_or(BenchmarkError::Stop("no audit"))?;
 		for audit in rest {
-			audit_commit::<T>(job, audit, true)?;
+			audit_commit::<T>(job, audit, audit_report(&leaves, audit.segment, true))?;
 		}
-		let commitment =
-			Pallet::<T>::commitment_of(job, &last.auditor, (last.segment, false), &SALT);
+		let report = audit_report(&leaves, last.segment, false);
+		let commitment = Pallet::<T>::commitment_of(
+			CommitKind::Audit,
+			job,
+			&last.auditor,
+			(last.segment, report),
+			&SALT,
+		);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last.auditor.clone()), job, last.segment, commitment);
 		assert!(job_of::<T>(job)?.audits.iter().all(|a| a.commitment.is_some()));
 		invariants::<T>()
 	}
 
-	/// The last auditor reveals a failing verdict and opens the job's last dispute, after
-	/// reading every other open dispute.
+	/// The last auditor, exact, reveals an end state whose full-depth proof fails to verify:
+	/// the audit fails and opens a dispute beside `MaxDisputesPerJob - 1` challenges.
 	#[benchmark]
 	fn reveal_audit() -> Result<(), BenchmarkError> {
 		let world = world::<T>()?;
 		let job = post_train::<T>(&world, 1)?;
-		submit::<T>(job, &checkpoints::<T>())?;
+		let leaves = checkpoints::<T>();
+		submit::<T>(job, &leaves)?;
 		let audits = job_of::<T>(job)?.audits;
 		let audited: Vec<u32> = audits.iter().map(|a| a.segment).collect();
 		let free_segments = (0..T::MaxSegments::get()).filter(|s| !audited.contains(s));
@@ -723,11 +763,14 @@ mod benchmarks {
 		}
 		let (last, rest) = audits.split_last().ok_or(BenchmarkError::Stop("no audit"))?;
 		for audit in rest {
-			audit_commit::<T>(job, audit, true)?;
+			audit_commit::<T>(job, audit, audit_report(&leaves, audit.segment, true))?;
 		}
-		audit_commit::<T>(job, last, false)?;
+		let report = AuditReport { passed: true, ..audit_report(&leaves, last.segment, false) };
+		audit_commit::<T>(job, last, report)?;
+		let end_proof = proof(&leaves, last.segment.saturating_add(1))?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last.auditor.clone()), job, last.segment, false, SALT);
+		_(RawOrigin::Signed(last.auditor.clone()), job, last.segment, report, end_proof, SALT);
+		assert!(last.exact);
 		assert_eq!(job_of::<T>(job)?.disputes.len() as u32, T::MaxDisputesPerJob::get());
 		invariants::<T>()
 	}
@@ -743,7 +786,13 @@ mod benchmarks {
 		for replica in rest {
 			output_commit::<T>(job, replica, evaluation_output(9_000))?;
 		}
-		let commitment = Pallet::<T>::commitment_of(job, last, evaluation_output(9_000), &SALT);
+		let commitment = Pallet::<T>::commitment_of(
+			CommitKind::Output,
+			job,
+			last,
+			evaluation_output(9_000),
+			&SALT,
+		);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last.clone()), job, commitment);
 		assert!(matches!(job_of::<T>(job)?.status, JobStatus::Revealing { .. }));
@@ -751,7 +800,7 @@ mod benchmarks {
 	}
 
 	/// The last of `MaxReplicas` replicas reveals; the outputs disagree, so a dispute opens
-	/// and a full jury is drawn, refusing every worker that may not read first.
+	/// and its jury is scheduled.
 	#[benchmark]
 	fn reveal_output() -> Result<(), BenchmarkError> {
 		let world = world::<T>()?;
@@ -779,7 +828,7 @@ mod benchmarks {
 		let job = job_of::<T>(job)?;
 		assert_eq!(job.status, JobStatus::Arbitration);
 		let dispute = *job.disputes.first().ok_or(BenchmarkError::Stop("no dispute"))?;
-		assert_eq!(dispute_of::<T>(dispute)?.phase, DisputePhase::JuryCommit);
+		assert_eq!(dispute_of::<T>(dispute)?.phase, DisputePhase::AwaitingJury);
 		invariants::<T>()
 	}
 
@@ -823,14 +872,14 @@ mod benchmarks {
 		invariants::<T>()
 	}
 
-	/// The endpoints of a one-step segment, with the deepest proofs: the jury is drawn.
+	/// The endpoints of a one-step segment, with the deepest proofs: the jury is scheduled.
 	#[benchmark]
 	fn reveal_endpoints() -> Result<(), BenchmarkError> {
 		let (dispute, leaves) = disputed::<T>(1)?;
 		let (defender, start, start_proof, end, end_proof) = endpoints::<T>(dispute, &leaves)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(defender), dispute, start, start_proof, end, end_proof);
-		assert_eq!(dispute_of::<T>(dispute)?.phase, DisputePhase::JuryCommit);
+		assert_eq!(dispute_of::<T>(dispute)?.phase, DisputePhase::AwaitingJury);
 		invariants::<T>()
 	}
 
@@ -847,7 +896,7 @@ mod benchmarks {
 		invariants::<T>()
 	}
 
-	/// The choice that narrows the dispute to one step: the jury is drawn.
+	/// The choice that narrows the dispute to one step: the jury is scheduled.
 	#[benchmark]
 	fn choose_half() -> Result<(), BenchmarkError> {
 		let (dispute, leaves) = disputed::<T>(2)?;
@@ -861,7 +910,7 @@ mod benchmarks {
 		.map_err(|_| BenchmarkError::Stop("reveal_midpoint failed"))?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(record.challenger), dispute, true);
-		assert_eq!(dispute_of::<T>(dispute)?.phase, DisputePhase::JuryCommit);
+		assert_eq!(dispute_of::<T>(dispute)?.phase, DisputePhase::AwaitingJury);
 		invariants::<T>()
 	}
 
@@ -870,12 +919,13 @@ mod benchmarks {
 	fn commit_vote() -> Result<(), BenchmarkError> {
 		let (dispute, leaves) = disputed::<T>(1)?;
 		reveal_ends::<T>(dispute, &leaves)?;
+		draw_scheduled_jury::<T>(dispute)?;
 		let jurors = jurors_of::<T>(dispute)?;
 		let (last, rest) = jurors.split_last().ok_or(BenchmarkError::Stop("no jury"))?;
 		for juror in rest {
 			vote_commit::<T>(dispute, juror, true)?;
 		}
-		let commitment = Pallet::<T>::commitment_of(dispute, last, true, &SALT);
+		let commitment = Pallet::<T>::commitment_of(CommitKind::Vote, dispute, last, true, &SALT);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last.clone()), dispute, commitment);
 		assert_eq!(dispute_of::<T>(dispute)?.phase, DisputePhase::JuryReveal);
@@ -887,6 +937,7 @@ mod benchmarks {
 	fn reveal_vote() -> Result<(), BenchmarkError> {
 		let (dispute, leaves) = disputed::<T>(1)?;
 		reveal_ends::<T>(dispute, &leaves)?;
+		draw_scheduled_jury::<T>(dispute)?;
 		let jurors = jurors_of::<T>(dispute)?;
 		for juror in &jurors {
 			vote_commit::<T>(dispute, juror, true)?;

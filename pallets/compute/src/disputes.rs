@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::{
-	draw::{Eligibility, RandomStream},
+	draw::Eligibility,
 	workers::Credit,
 };
 use frame_support::traits::tokens::imbalance::Imbalance;
@@ -25,11 +25,22 @@ impl<T: Config> Pallet<T> {
 		ensure!(Workers::<T>::contains_key(&who), Error::<T>::NotWorker);
 		ensure!(job.assignees.iter().all(|a| a.worker != who), Error::<T>::OwnComputation);
 		ensure!(segment < train.segments(), Error::<T>::UnknownSegment);
-		ensure!(!Self::segment_disputed(&job, segment), Error::<T>::AlreadyDisputed);
-		ensure!(!job.disputes.is_full(), Error::<T>::TooManyDisputes);
+		ensure!(!Self::segment_challenged(&job, segment), Error::<T>::AlreadyDisputed);
+		// Challenges share `MaxDisputesPerJob` slots; failing audits have room of their own.
+		ensure!(
+			(job.disputes.len() as u32) < T::MaxDisputesPerJob::get(),
+			Error::<T>::TooManyDisputes
+		);
 		let dispute = NextDisputeId::<T>::get();
 		Self::commit_bond(&who, params.challenge_bond, Duty::Challenge(dispute))?;
-		Self::open_segment_dispute(id, &mut job, segment, who, params.challenge_bond)?;
+		Self::open_segment_dispute(
+			id,
+			&mut job,
+			segment,
+			who,
+			params.challenge_bond,
+			DisputeOpener::Challenge,
+		)?;
 		Jobs::<T>::insert(id, job);
 		Ok(())
 	}
@@ -42,6 +53,7 @@ impl<T: Config> Pallet<T> {
 		segment: u32,
 		challenger: T::AccountId,
 		bond: BalanceOf<T>,
+		opener: DisputeOpener,
 	) -> DispatchResult {
 		let params = Self::params();
 		let (start, end) = Self::train_spec(job)?.segment_steps(segment);
@@ -57,14 +69,15 @@ impl<T: Config> Pallet<T> {
 			defender,
 			challenger,
 			bond,
+			opener,
 			DisputePhase::AwaitingEndpoints,
 			deadline,
 		)
 		.map(|_| ())
 	}
 
-	/// Opens a dispute between two replicas that revealed different outputs and draws its
-	/// jury at once. Their bonds stay with the job.
+	/// Opens a dispute between two replicas that revealed different outputs and schedules
+	/// its jury. Their bonds stay with the job.
 	pub(crate) fn open_outputs_dispute(
 		job_id: JobId,
 		job: &mut Job<T>,
@@ -75,6 +88,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let subject =
 			DisputeSubject::Outputs { defender: defender_output, challenger: challenger_output };
+		let draw_at = Self::now().saturating_add(Self::params().audit_draw_delay);
 		let id = Self::open_dispute(
 			job_id,
 			job,
@@ -82,12 +96,12 @@ impl<T: Config> Pallet<T> {
 			defender,
 			challenger,
 			Zero::zero(),
-			DisputePhase::Escalated,
-			Self::now(),
+			DisputeOpener::Replicas,
+			DisputePhase::AwaitingJury,
+			draw_at,
 		)?;
-		let mut dispute = Disputes::<T>::get(id).ok_or(Error::<T>::UnknownDispute)?;
-		Self::draw_jury(id, &mut dispute, job)?;
-		Disputes::<T>::insert(id, dispute);
+		Self::schedule_draw(draw_at);
+		Self::deposit_event(Event::JuryScheduled { dispute: id, at: draw_at });
 		Ok(())
 	}
 
@@ -99,6 +113,7 @@ impl<T: Config> Pallet<T> {
 		defender: T::AccountId,
 		challenger: T::AccountId,
 		challenger_bond: BalanceOf<T>,
+		opened_by: DisputeOpener,
 		phase: DisputePhase,
 		deadline: BlockNumberFor<T>,
 	) -> Result<DisputeId, DispatchError> {
@@ -114,6 +129,7 @@ impl<T: Config> Pallet<T> {
 				subject,
 				defender: defender.clone(),
 				challenger: challenger.clone(),
+				opened_by,
 				challenger_bond,
 				phase,
 				deadline,
@@ -179,6 +195,11 @@ impl<T: Config> Pallet<T> {
 				),
 			Error::<T>::InvalidProof
 		);
+		if let DisputeOpener::Audit { exact: true, state } = dispute.opened_by {
+			if state == end_state {
+				return Self::vindicate_audit(id, dispute, job, segment);
+			}
+		}
 		dispute.subject = DisputeSubject::Segment {
 			segment,
 			start,
@@ -240,8 +261,39 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// After a move: another midpoint while more than one step is disputed, else the jury.
-	fn next_round(id: DisputeId, dispute: &mut Dispute<T>, job: &Job<T>) -> DispatchResult {
+	/// An exact audit failed only for want of a proof, and the trainer's own end leaf is
+	/// the auditor's replayed state: the audit passed after all. Its bond goes back to the
+	/// audit (held, and slashable, until the job ends); nobody loses the dispute.
+	fn vindicate_audit(
+		id: DisputeId,
+		dispute: Dispute<T>,
+		mut job: Job<T>,
+		segment: u32,
+	) -> DispatchResult {
+		let job_id = dispute.job;
+		Duties::<T>::remove(&dispute.defender, Duty::Defend(id));
+		Duties::<T>::remove(&dispute.challenger, Duty::Challenge(id));
+		Duties::<T>::insert(&dispute.challenger, Duty::Audit(job_id, segment), ());
+		if let Some(audit) = job
+			.audits
+			.iter_mut()
+			.find(|a| a.segment == segment && a.auditor == dispute.challenger)
+		{
+			audit.bond = dispute.challenger_bond;
+			audit.passed = Some(true);
+		} else {
+			defensive!("an audit's dispute without its audit");
+		}
+		job.disputes.retain(|d| *d != id);
+		Disputes::<T>::remove(id);
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::AuditVindicated { dispute: id, job: job_id, segment });
+		Ok(())
+	}
+
+	/// After a move: another midpoint while more than one step is disputed, else the jury
+	/// is scheduled on the randomness of a block the last mover could not know.
+	fn next_round(id: DisputeId, dispute: &mut Dispute<T>, _job: &Job<T>) -> DispatchResult {
 		let params = Self::params();
 		dispute.rounds = dispute.rounds.saturating_add(1);
 		let single_step = matches!(
@@ -249,40 +301,48 @@ impl<T: Config> Pallet<T> {
 			DisputeSubject::Segment { start, end, .. } if end.saturating_sub(start) <= 1
 		);
 		if single_step {
-			Self::draw_jury(id, dispute, job)
+			let draw_at = Self::now().saturating_add(params.audit_draw_delay);
+			Self::schedule_draw(draw_at);
+			dispute.phase = DisputePhase::AwaitingJury;
+			dispute.deadline = draw_at;
+			Self::deposit_event(Event::JuryScheduled { dispute: id, at: draw_at });
 		} else {
 			dispute.phase = DisputePhase::AwaitingMidpoint;
 			dispute.deadline = Self::now().saturating_add(params.round_window);
-			Ok(())
 		}
+		Ok(())
 	}
 
-	/// Draws the jury from staked workers who are not the parties, the poster or another
-	/// replica, and can read the job's data; with nobody to draw, the dispute escalates to the appeal origin.
+	/// Escalates to the appeal origin, which has the appeal window to rule.
+	fn escalate(id: DisputeId, dispute: &mut Dispute<T>) {
+		let until = Self::now().saturating_add(Self::params().appeal_window);
+		dispute.phase = DisputePhase::Escalated;
+		dispute.deadline = until;
+		Self::deposit_event(Event::DisputeEscalated { dispute: id, until });
+	}
+
+	/// Draws the jury, on the seed recorded at the dispute's deadline, from staked workers
+	/// who are not the parties, the poster or any replica of the job, and can read the
+	/// job's data; with nobody to draw, the dispute escalates to the appeal origin.
 	fn draw_jury(id: DisputeId, dispute: &mut Dispute<T>, job: &Job<T>) -> DispatchResult {
 		let params = Self::params();
 		let readers = Self::readers_of(&job.spec);
-		// Never the parties, the poster, or another replica of the disputed job.
 		let mut exclude: Vec<T::AccountId> =
 			job.assignees.iter().map(|a| a.worker.clone()).collect();
 		exclude.extend([dispute.defender.clone(), dispute.challenger.clone(), job.poster.clone()]);
 		let jurors = Self::draw_workers(
-			&mut RandomStream::new::<T>(b"verity/compute/jury", id),
+			&mut Self::scheduled_stream(dispute.deadline, b"verity/compute/jury", id),
 			params.jury_size,
 			&Eligibility {
 				bond: params.juror_bond,
 				parameters: Self::model_size(job),
-				exclude: &[
-					dispute.defender.clone(),
-					dispute.challenger.clone(),
-					job.poster.clone(),
-				],
+				exclude: &exclude,
+				class: None,
 			},
 			|w| Self::can_read(w, &readers),
 		);
 		if jurors.is_empty() {
-			dispute.phase = DisputePhase::Escalated;
-			Self::deposit_event(Event::DisputeEscalated { dispute: id });
+			Self::escalate(id, dispute);
 			return Ok(());
 		}
 		for juror in &jurors {
@@ -337,7 +397,7 @@ impl<T: Config> Pallet<T> {
 		let commitment = juror.commitment.ok_or(Error::<T>::NotCommitted)?;
 		ensure!(juror.vote.is_none(), Error::<T>::AlreadyRevealed);
 		ensure!(
-			Self::commitment_of(id, &who, defender_correct, &salt) == commitment,
+			Self::commitment_of(CommitKind::Vote, id, &who, defender_correct, &salt) == commitment,
 			Error::<T>::CommitmentMismatch
 		);
 		juror.vote = Some(defender_correct);
@@ -359,8 +419,7 @@ impl<T: Config> Pallet<T> {
 			None => (yes, no),
 		});
 		if yes == no {
-			dispute.phase = DisputePhase::Escalated;
-			Self::deposit_event(Event::DisputeEscalated { dispute: id });
+			Self::escalate(id, dispute);
 		} else {
 			let defender_correct = yes > no;
 			dispute.phase = DisputePhase::Decided { defender_correct };
@@ -377,7 +436,6 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_process_dispute(id: DisputeId) -> DispatchResult {
 		let params = Self::params();
 		let mut dispute = Self::dispute(id)?;
-		ensure!(dispute.phase != DisputePhase::Escalated, Error::<T>::WrongDisputePhase);
 		ensure!(Self::now() > dispute.deadline, Error::<T>::TooEarly);
 		match dispute.phase {
 			// A party that misses its move loses: an objective fact, enforced at once.
@@ -385,13 +443,18 @@ impl<T: Config> Pallet<T> {
 				Self::settle(id, dispute, false)
 			}
 			DisputePhase::AwaitingChoice { .. } => Self::settle(id, dispute, true),
+			DisputePhase::AwaitingJury => {
+				let job = Self::job(dispute.job)?;
+				Self::draw_jury(id, &mut dispute, &job)?;
+				Disputes::<T>::insert(id, dispute);
+				Ok(())
+			}
 			DisputePhase::JuryCommit => {
 				if dispute.jurors.iter().any(|j| j.commitment.is_some()) {
 					dispute.phase = DisputePhase::JuryReveal;
 					dispute.deadline = Self::now().saturating_add(params.reveal_window);
 				} else {
-					dispute.phase = DisputePhase::Escalated;
-					Self::deposit_event(Event::DisputeEscalated { dispute: id });
+					Self::escalate(id, &mut dispute);
 				}
 				Disputes::<T>::insert(id, dispute);
 				Ok(())
@@ -404,7 +467,14 @@ impl<T: Config> Pallet<T> {
 			DisputePhase::Decided { defender_correct } => {
 				Self::settle(id, dispute, defender_correct)
 			}
-			DisputePhase::Escalated => Err(Error::<T>::WrongDisputePhase.into()),
+			// Nobody could decide and the appeal origin did not rule in time: the job ends
+			// with a refund and nobody is slashed. Paying the trainer would reward a cheat
+			// that stalled its dispute; slashing anyone would punish without a verdict.
+			DisputePhase::Escalated => {
+				let job = Self::job(dispute.job)?;
+				Self::deposit_event(Event::DisputeTimedOut { dispute: id });
+				Self::refund(dispute.job, job, Event::JobExpired { job: dispute.job })
+			}
 		}
 	}
 
@@ -418,28 +488,38 @@ impl<T: Config> Pallet<T> {
 		Self::settle(id, dispute, defender_correct)
 	}
 
-	/// Enforces a verdict. Jurors who voted with it are freed and credited, jurors who never
-	/// revealed lose the no-show share of their bond, the rest are freed. The loser's bond
-	/// and `stake_slash` of its free stake are split between the winner(s), the majority
-	/// jurors and the treasury. A trainer that lost fails its job (the poster is refunded);
-	/// replicas settle on the winning output.
+	/// Enforces a verdict. Jurors who voted with it are freed and credited; jurors who
+	/// voted against it or never revealed lose their whole bond to them (a random or
+	/// absent vote must cost more than it saves). The loser's bond and `stake_slash` of its
+	/// exposed stake are split between the winner(s), the majority jurors and the
+	/// treasury. A trainer that lost fails its job (the poster is refunded) and every
+	/// auditor that passed the lost segment is slashed too; replicas settle on the winning
+	/// output. A defender that wins against a failing audit earns nothing from the
+	/// auditor's slash: withholding checkpoints from auditors must not pay.
 	fn settle(id: DisputeId, dispute: Dispute<T>, defender_correct: bool) -> DispatchResult {
 		let params = Self::params();
 		let mut job = Self::job(dispute.job)?;
 		let job_id = dispute.job;
 		let mut majority = Vec::new();
+		let mut jury_slash = CreditOf::<T>::zero();
 		for juror in &dispute.jurors {
 			match juror.vote {
 				Some(vote) if vote == defender_correct => {
 					Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), Some(Credit::Audit));
 					majority.push(juror.who.clone());
 				}
-				Some(_) => Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), None),
-				None => {
-					Self::punish_no_show(job_id, &juror.who, juror.bond, Duty::Jury(id), &params)
+				_ => {
+					jury_slash = jury_slash.merge(Self::slash_bond(
+						&juror.who,
+						juror.bond,
+						Duty::Jury(id),
+						Perbill::one(),
+						Perbill::zero(),
+					));
 				}
 			}
 		}
+		Self::share_slash(job_id, jury_slash, &[], &majority, Perbill::zero(), Perbill::one());
 		Duties::<T>::remove(&dispute.defender, Duty::Defend(id));
 		Duties::<T>::remove(&dispute.challenger, Duty::Challenge(id));
 		Disputes::<T>::remove(id);
@@ -457,23 +537,31 @@ impl<T: Config> Pallet<T> {
 						params.stake_slash,
 					);
 					let slashed = credit.peek();
+					let winners = match dispute.opened_by {
+						DisputeOpener::Challenge => alloc::vec![dispute.defender.clone()],
+						_ => Vec::new(),
+					};
 					Self::share_slash(
 						job_id,
 						credit,
-						core::slice::from_ref(&dispute.defender),
+						&winners,
 						&majority,
-						&params,
+						params.winner_share,
+						params.jurors_share,
 					);
 					Jobs::<T>::insert(job_id, job);
 					(dispute.challenger, slashed)
 				} else {
-					let credit = Self::slash_bond(
+					let mut credit = Self::slash_bond(
 						&dispute.defender,
 						trainer_bond,
 						Duty::Work(job_id),
 						Perbill::one(),
 						params.stake_slash,
 					);
+					if let DisputeSubject::Segment { segment, .. } = dispute.subject {
+						credit = credit.merge(Self::slash_passes(job_id, &mut job, segment, &params));
+					}
 					let slashed = credit.peek();
 					Self::release_bond(
 						&dispute.challenger,
@@ -486,7 +574,8 @@ impl<T: Config> Pallet<T> {
 						credit,
 						core::slice::from_ref(&dispute.challenger),
 						&majority,
-						&params,
+						params.winner_share,
+						params.jurors_share,
 					);
 					// The trainer's bond is gone; nothing of the run is left to pay for.
 					job.assignees.clear();
@@ -510,7 +599,14 @@ impl<T: Config> Pallet<T> {
 				}
 				let slashed = credit.peek();
 				let winners: Vec<T::AccountId> = right.iter().map(|a| a.worker.clone()).collect();
-				Self::share_slash(job_id, credit, &winners, &majority, &params);
+				Self::share_slash(
+					job_id,
+					credit,
+					&winners,
+					&majority,
+					params.winner_share,
+					params.jurors_share,
+				);
 				job.assignees = BoundedVec::truncate_from(right);
 				let loser = if defender_correct { dispute.challenger } else { dispute.defender };
 				if job.assignees.is_empty() {
@@ -525,19 +621,44 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Splits a loser's slash: `winner_share` among `winners`, `jurors_share` among the
-	/// majority jurors, the rest (and any share without earners) to the treasury.
-	fn share_slash(
+	/// Every auditor that passed `segment`, which its trainer just lost, passed a segment
+	/// it cannot have replayed: its bond and `stake_slash` of its stake are slashed.
+	fn slash_passes(
+		job_id: JobId,
+		job: &mut Job<T>,
+		segment: u32,
+		params: &ParamsOf<T>,
+	) -> CreditOf<T> {
+		let mut credit = CreditOf::<T>::zero();
+		for audit in job.audits.iter_mut() {
+			if audit.segment == segment && audit.passed == Some(true) && !audit.bond.is_zero() {
+				credit = credit.merge(Self::slash_bond(
+					&audit.auditor,
+					audit.bond,
+					Duty::Audit(job_id, segment),
+					Perbill::one(),
+					params.stake_slash,
+				));
+				audit.bond = Zero::zero();
+			}
+		}
+		credit
+	}
+
+	/// Splits a slash: `winner_part` among `winners`, `jurors_part` among the majority
+	/// jurors, the rest (and any share without earners) to the treasury.
+	pub(crate) fn share_slash(
 		job: JobId,
 		mut credit: CreditOf<T>,
 		winners: &[T::AccountId],
 		jurors: &[T::AccountId],
-		params: &ParamsOf<T>,
+		winner_part: Perbill,
+		jurors_part: Perbill,
 	) {
 		let total = credit.peek();
 		for (share, earners, part) in [
-			(Share::DisputeWinner, winners, params.winner_share),
-			(Share::Juror, jurors, params.jurors_share),
+			(Share::DisputeWinner, winners, winner_part),
+			(Share::Juror, jurors, jurors_part),
 		] {
 			let count = BalanceOf::<T>::from(earners.len() as u32);
 			let each = part.mul_floor(total).checked_div(&count).unwrap_or_else(Zero::zero);
@@ -553,6 +674,9 @@ impl<T: Config> Pallet<T> {
 	/// Ends a dispute whose job ended first: every bond behind it is freed.
 	pub(crate) fn drop_dispute(id: DisputeId) {
 		let Some(dispute) = Disputes::<T>::take(id) else { return };
+		if dispute.phase == DisputePhase::AwaitingJury {
+			Self::cancel_draw(dispute.deadline);
+		}
 		for juror in &dispute.jurors {
 			Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), None);
 		}

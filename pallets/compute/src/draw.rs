@@ -18,6 +18,12 @@ impl RandomStream {
 		Self { seed, counter: 0 }
 	}
 
+	/// A stream from randomness recorded earlier (a scheduled draw), bound to `subject`.
+	pub(crate) fn recorded(seed: Hash256, purpose: &[u8], subject: u64) -> Self {
+		let seed = sp_io::hashing::blake2_256(&(seed, purpose, subject).encode());
+		Self { seed, counter: 0 }
+	}
+
 	/// A stream from a fixed seed (tests and benchmarks of the draw itself).
 	#[cfg(test)]
 	pub(crate) fn from_seed(seed: Hash256) -> Self {
@@ -47,6 +53,8 @@ pub(crate) struct Eligibility<'a, AccountId, Balance> {
 	pub parameters: u64,
 	/// Never these accounts (the poster, the parties, those already drawn).
 	pub exclude: &'a [AccountId],
+	/// Only workers of this determinism class, if set.
+	pub class: Option<DeterminismClass>,
 }
 
 impl<T: Config> Pallet<T> {
@@ -66,6 +74,7 @@ impl<T: Config> Pallet<T> {
 				c.free_stake >= eligibility.bond
 					&& c.max_parameters >= eligibility.parameters
 					&& !eligibility.exclude.contains(&c.who)
+					&& eligibility.class.is_none_or(|class| c.determinism == class)
 			})
 			// A weight of zero would never be drawn; every eligible worker keeps a chance.
 			.map(|c| (c.who, UniqueSaturatedInto::<u128>::unique_saturated_into(c.weight).max(1)))
@@ -92,5 +101,58 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		drawn
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Schedules a draw on the randomness of block `at`, recorded when `at` is finalized.
+	/// Fixing the block when the draw becomes possible means whoever calls the draw, and
+	/// whenever, it draws the same: nobody can wait for a favourable seed.
+	pub(crate) fn schedule_draw(at: BlockNumberFor<T>) {
+		Seeds::<T>::mutate(at, |record| {
+			let record = record.get_or_insert(SeedRecord { seed: None, waiting: 0 });
+			record.waiting = record.waiting.saturating_add(1);
+		});
+	}
+
+	/// A scheduled draw will not happen (its job or dispute ended first).
+	pub(crate) fn cancel_draw(at: BlockNumberFor<T>) {
+		Seeds::<T>::mutate_exists(at, |entry| match entry {
+			Some(record) if record.waiting > 1 => record.waiting = record.waiting.saturating_sub(1),
+			Some(_) => *entry = None,
+			None => {
+				defensive!("a scheduled draw has no seed record");
+			}
+		});
+	}
+
+	/// Records the seed of draws scheduled at block `n`, at the end of `n`.
+	pub(crate) fn record_seed(n: BlockNumberFor<T>) {
+		// One read in every block; a write only in blocks a draw waits on.
+		let Some(mut record) = Seeds::<T>::get(n) else { return };
+		if record.seed.is_none() {
+			let (random, _) = T::Randomness::random(b"verity/compute/seed");
+			record.seed = Some(sp_io::hashing::blake2_256(&random.encode()));
+			Seeds::<T>::insert(n, record);
+		}
+	}
+
+	/// The random stream of a draw scheduled at `at` (which must be finalized), for
+	/// `purpose` and `subject`; the draw is no longer waiting afterwards.
+	pub(crate) fn scheduled_stream(
+		at: BlockNumberFor<T>,
+		purpose: &[u8],
+		subject: u64,
+	) -> RandomStream {
+		let seed = match Seeds::<T>::get(at).and_then(|record| record.seed) {
+			Some(seed) => seed,
+			None => {
+				defensive!("a scheduled draw's block was finalized without its seed");
+				let (random, _) = T::Randomness::random(purpose);
+				sp_io::hashing::blake2_256(&random.encode())
+			}
+		};
+		Self::cancel_draw(at);
+		RandomStream::recorded(seed, purpose, subject)
 	}
 }

@@ -14,12 +14,19 @@ impl<T: Config> Pallet<T> {
 	/// - every poster's escrow hold is exactly the quotes of its open jobs;
 	/// - the candidate set is exactly the online workers, with current figures;
 	/// - the duty index is exactly the open duties;
-	/// - jobs and disputes point at each other, and job states are consistent.
+	/// - jobs and disputes point at each other, and job states are consistent;
+	/// - every recorded seed is waited on by exactly the audit and jury draws scheduled at
+	///   its block.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut duties: BTreeSet<(T::AccountId, Duty)> = BTreeSet::new();
+		let mut waiting: BTreeMap<BlockNumberFor<T>, u32> = BTreeMap::new();
+		let mut wait_on = |at: BlockNumberFor<T>| {
+			let entry = waiting.entry(at).or_insert(0);
+			*entry = entry.saturating_add(1);
+		};
 		let mut add_bond = |who: &T::AccountId, amount: BalanceOf<T>| {
 			let entry = bonds.entry(who.clone()).or_insert_with(Zero::zero);
 			*entry = entry.saturating_add(amount);
@@ -54,7 +61,8 @@ impl<T: Config> Pallet<T> {
 						"revealing before every replica committed"
 					);
 				}
-				JobStatus::AwaitingAudits { .. } => {
+				JobStatus::AwaitingAudits { draw_at, .. } => {
+					wait_on(draw_at);
 					ensure!(job.spec.is_train(), "non-training job awaiting audits");
 					ensure!(job.result.is_some(), "awaiting audits without a result");
 					ensure!(job.audits.is_empty(), "audits drawn before their draw");
@@ -91,6 +99,10 @@ impl<T: Config> Pallet<T> {
 			}
 			if let DisputeSubject::Segment { start, end, .. } = dispute.subject {
 				ensure!(start < end, "empty disputed range");
+			}
+			if dispute.phase == DisputePhase::AwaitingJury {
+				ensure!(dispute.jurors.is_empty(), "a jury drawn before its draw");
+				wait_on(dispute.deadline);
 			}
 		}
 
@@ -129,6 +141,9 @@ impl<T: Config> Pallet<T> {
 				"escrow hold differs from the poster's open quotes"
 			);
 		}
+		let seeds: BTreeMap<BlockNumberFor<T>, u32> =
+			Seeds::<T>::iter().map(|(at, record)| (at, record.waiting)).collect();
+		ensure!(seeds == waiting, "seed records differ from the scheduled draws");
 		let indexed: BTreeSet<(T::AccountId, Duty)> =
 			Duties::<T>::iter().map(|(who, duty, ())| (who, duty)).collect();
 		ensure!(indexed == duties, "duty index differs from the open duties");

@@ -12,6 +12,7 @@ use frame_support::traits::{
 };
 use pallet_models::{Lineage, TrainedModel};
 use sp_runtime::traits::CheckedDiv;
+use verity_primitives::verify_merkle_proof;
 
 /// What validating a spec yields besides its price.
 pub(crate) struct Checked<T: Config> {
@@ -135,6 +136,11 @@ impl<T: Config> Pallet<T> {
 					verification.audit_rate >= params.min_audit_rate,
 					Error::<T>::AuditRateTooLow
 				);
+				// What is paid for is audited: never silently fewer segments than the rate.
+				ensure!(
+					verification.audit_rate.mul_ceil(train.segments()) <= T::MaxAuditsPerJob::get(),
+					Error::<T>::AuditRateUnachievable
+				);
 				match &train.base {
 					TrainBase::Fresh(architecture) => (architecture.clone(), None),
 					TrainBase::FineTune(model) => {
@@ -207,6 +213,7 @@ impl<T: Config> Pallet<T> {
 				bond,
 				parameters: checked.parameters,
 				exclude: core::slice::from_ref(&poster),
+				class: None,
 			},
 			|w| Self::can_read(w, &readers),
 		);
@@ -215,6 +222,7 @@ impl<T: Config> Pallet<T> {
 		T::Currency::hold(&HoldReason::JobEscrow.into(), &poster, quote.total)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let assignees = Self::assign(id, &workers, bond)?;
+		let determinism = Self::class_of(&workers);
 		let until = Self::now().saturating_add(work_blocks);
 		let tolerance = Tolerances::<T>::get(checked.architecture.family());
 		let total = quote.total;
@@ -226,6 +234,7 @@ impl<T: Config> Pallet<T> {
 				verification,
 				architecture: checked.architecture,
 				tolerance,
+				determinism,
 				quote,
 				work_blocks,
 				status: JobStatus::Assigned { until },
@@ -261,6 +270,15 @@ impl<T: Config> Pallet<T> {
 				.map_err(|_| Error::<T>::InvalidReplicas)?;
 		}
 		Ok(assignees)
+	}
+
+	/// The determinism class of the first of `workers` (the trainer); 0 if it has none.
+	fn class_of(workers: &[T::AccountId]) -> DeterminismClass {
+		workers
+			.first()
+			.and_then(Workers::<T>::get)
+			.map(|w| w.capabilities.determinism)
+			.unwrap_or_default()
 	}
 
 	/// The parameters of a job's model, as the draws compare with workers' limits. The
@@ -301,6 +319,7 @@ impl<T: Config> Pallet<T> {
 
 		let now = Self::now();
 		let draw_at = now.saturating_add(params.audit_draw_delay);
+		Self::schedule_draw(draw_at);
 		job.status = JobStatus::AwaitingAudits { at: now, draw_at };
 		let (weights, checkpoint_root) = (result.weights, result.checkpoint_root);
 		job.result = Some(result);
@@ -315,11 +334,12 @@ impl<T: Config> Pallet<T> {
 		let JobStatus::AwaitingAudits { draw_at, .. } = job.status else {
 			return Err(Error::<T>::WrongJobState.into());
 		};
-		ensure!(Self::now() >= draw_at, Error::<T>::TooEarly);
+		// The seed of block `draw_at` is recorded when that block is finalized.
+		ensure!(Self::now() > draw_at, Error::<T>::TooEarly);
 		let segments = Self::train_spec(&job)?.segments();
 		let trainer =
 			job.assignees.first().map(|a| a.worker.clone()).ok_or(Error::<T>::NotAssigned)?;
-		let mut stream = RandomStream::new::<T>(b"verity/compute/audit", id);
+		let mut stream = Self::scheduled_stream(draw_at, b"verity/compute/audit", id);
 		let count = audit::audited_segments(
 			segments,
 			job.verification.audit_rate,
@@ -328,27 +348,41 @@ impl<T: Config> Pallet<T> {
 		let parameters = Self::model_size(&job);
 		let readers = Self::readers_of(&job.spec);
 		let segments_drawn = audit::draw_segments(&mut stream, segments, count);
-		// One draw of distinct auditors; with fewer eligible workers than audits, the
-		// segments left unaudited are left to challengers.
-		let auditors = Self::draw_workers(
-			&mut stream,
-			count,
-			&Eligibility {
-				bond: params.audit_bond,
-				parameters,
-				exclude: &[job.poster.clone(), trainer],
-			},
-			|w| Self::can_read(w, &readers),
-		);
+		// Distinct auditors, of the trainer's determinism class first (their passes are
+		// checked on chain); only if too few of those are eligible, of other classes. With
+		// fewer eligible workers than audits, the segments left unaudited are left to
+		// challengers.
+		let mut exclude = alloc::vec![job.poster.clone(), trainer];
+		let mut auditors: Vec<(T::AccountId, bool)> = Vec::new();
+		for class in [Some(job.determinism), None] {
+			let missing = count.saturating_sub(auditors.len() as u32);
+			if missing == 0 {
+				break;
+			}
+			let drawn = Self::draw_workers(
+				&mut stream,
+				missing,
+				&Eligibility { bond: params.audit_bond, parameters, exclude: &exclude, class },
+				|w| Self::can_read(w, &readers),
+			);
+			exclude.extend(drawn.iter().cloned());
+			auditors.extend(drawn.into_iter().map(|w| {
+				let exact = Workers::<T>::get(&w)
+					.is_some_and(|r| r.capabilities.determinism == job.determinism);
+				(w, exact)
+			}));
+		}
 		let mut drawn = Vec::new();
-		for (segment, auditor) in segments_drawn.into_iter().zip(auditors) {
+		for (segment, (auditor, exact)) in segments_drawn.into_iter().zip(auditors) {
 			Self::commit_bond(&auditor, params.audit_bond, Duty::Audit(id, segment))?;
 			job.audits
 				.try_push(Audit {
 					segment,
 					auditor: auditor.clone(),
 					bond: params.audit_bond,
+					exact,
 					commitment: None,
+					report: None,
 					passed: None,
 				})
 				.map_err(|_| Error::<T>::TooManySegments)?;
@@ -395,7 +429,8 @@ impl<T: Config> Pallet<T> {
 		who: T::AccountId,
 		id: JobId,
 		segment: u32,
-		passed: bool,
+		report: AuditReport,
+		end_proof: MerkleProof,
 		salt: Hash256,
 	) -> DispatchResult {
 		let mut job = Self::job(id)?;
@@ -415,29 +450,47 @@ impl<T: Config> Pallet<T> {
 		let commitment = audit.commitment.ok_or(Error::<T>::NotCommitted)?;
 		ensure!(audit.passed.is_none(), Error::<T>::AlreadyRevealed);
 		ensure!(
-			Self::commitment_of(id, &who, (segment, passed), &salt) == commitment,
+			Self::commitment_of(CommitKind::Audit, id, &who, (segment, report), &salt) == commitment,
 			Error::<T>::CommitmentMismatch
 		);
+		let passed = if audit.exact {
+			// Within a determinism class the replay must reproduce the trainer's leaf bit
+			// for bit: the chain checks it, whatever the auditor says.
+			let result = job.result.as_ref().ok_or(Error::<T>::WrongJobState)?;
+			verify_merkle_proof(
+				&result.checkpoint_root,
+				u64::from(result.checkpoints),
+				u64::from(segment).saturating_add(1),
+				report.end_state,
+				&end_proof,
+			)
+		} else {
+			report.passed
+		};
 
 		let bond = if passed {
+			// Held until the job ends: slashed should the trainer lose this segment later.
 			audit.bond
-		} else if Self::segment_disputed(&job, segment) || job.disputes.is_full() {
-			// Someone is already on it (or the job is under as many disputes as it can
-			// carry): the auditor has done its part.
-			Self::release_bond(&who, audit.bond, Duty::Audit(id, segment), None);
-			Zero::zero()
 		} else {
+			// A failing audit always opens a dispute of its own; challengers cannot crowd
+			// it out, and the job cannot finalize until it is settled.
 			Duties::<T>::remove(&who, Duty::Audit(id, segment));
-			Self::open_segment_dispute(id, &mut job, segment, who.clone(), audit.bond)?;
-			// The bond now backs the dispute.
+			let opener = DisputeOpener::Audit { exact: audit.exact, state: report.end_state };
+			Self::open_segment_dispute(id, &mut job, segment, who.clone(), audit.bond, opener)?;
 			Zero::zero()
 		};
 		if let Some(entry) = job.audits.get_mut(index) {
+			entry.report = Some(report);
 			entry.passed = Some(passed);
 			entry.bond = bond;
 		}
 		Jobs::<T>::insert(id, job);
-		Self::deposit_event(Event::AuditRevealed { job: id, segment, passed });
+		Self::deposit_event(Event::AuditRevealed {
+			job: id,
+			segment,
+			end_state: report.end_state,
+			passed,
+		});
 		Ok(())
 	}
 
@@ -494,7 +547,7 @@ impl<T: Config> Pallet<T> {
 		let commitment = assignee.commitment.ok_or(Error::<T>::NotCommitted)?;
 		ensure!(assignee.output.is_none(), Error::<T>::AlreadyRevealed);
 		ensure!(
-			Self::commitment_of(id, &who, output, &salt) == commitment,
+			Self::commitment_of(CommitKind::Output, id, &who, output, &salt) == commitment,
 			Error::<T>::CommitmentMismatch
 		);
 		assignee.output = Some(output);
@@ -579,6 +632,7 @@ impl<T: Config> Pallet<T> {
 				bond,
 				parameters,
 				exclude: &[job.poster.clone(), no_show.worker.clone()],
+				class: None,
 			},
 			|w| Self::can_read(w, &readers),
 		);
@@ -586,6 +640,7 @@ impl<T: Config> Pallet<T> {
 			return Self::refund(id, job, Event::JobExpired { job: id });
 		}
 		job.assignees = Self::assign(id, &workers, bond)?;
+		job.determinism = Self::class_of(&workers);
 		job.attempts = job.attempts.saturating_add(1);
 		let until = Self::now().saturating_add(job.work_blocks);
 		job.status = JobStatus::Assigned { until };
@@ -595,7 +650,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Replicas that missed the commit or reveal deadline (`done` is false for them) are
-	/// slashed and dropped; two or more left continue, fewer end the job with a refund.
+	/// slashed and dropped, their slashes paid to the replicas that kept to the deadline
+	/// (who did the work and now may not be paid for it). Two or more left continue; fewer
+	/// end the job with a refund, an unverified single output being worth nothing.
 	fn drop_silent_replicas(
 		id: JobId,
 		mut job: Job<T>,
@@ -603,9 +660,19 @@ impl<T: Config> Pallet<T> {
 		done: impl Fn(&Assignee<T::AccountId, BalanceOf<T>>) -> bool,
 	) -> DispatchResult {
 		let (kept, silent): (Vec<_>, Vec<_>) = job.assignees.iter().cloned().partition(|a| done(a));
+		let mut slashed = CreditOf::<T>::zero();
 		for assignee in &silent {
-			Self::punish_no_show(id, &assignee.worker, assignee.bond, Duty::Work(id), params);
+			slashed = slashed.merge(Self::slash_bond(
+				&assignee.worker,
+				assignee.bond,
+				Duty::Work(id),
+				params.no_show_slash,
+				Perbill::zero(),
+			));
+			Self::deposit_event(Event::NoShow { job: id, worker: assignee.worker.clone() });
 		}
+		let diligent: Vec<T::AccountId> = kept.iter().map(|a| a.worker.clone()).collect();
+		Self::share_slash(id, slashed, &diligent, &[], Perbill::one(), Perbill::zero());
 		job.assignees = BoundedVec::truncate_from(kept);
 		if job.assignees.len() < 2 {
 			return Self::refund(id, job, Event::JobExpired { job: id });
@@ -764,6 +831,9 @@ impl<T: Config> Pallet<T> {
 	/// Ends a job without a result: the escrow goes back to the poster, every bond still
 	/// committed to it is freed, its open disputes are dropped. Emits `event`.
 	pub(crate) fn refund(id: JobId, job: Job<T>, event: Event<T>) -> DispatchResult {
+		if let JobStatus::AwaitingAudits { draw_at, .. } = job.status {
+			Self::cancel_draw(draw_at);
+		}
 		for assignee in &job.assignees {
 			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), None);
 		}
@@ -791,11 +861,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn segment_disputed(job: &Job<T>, segment: u32) -> bool {
+	/// Whether a challenge already disputes `segment` (audits open disputes regardless).
+	pub(crate) fn segment_challenged(job: &Job<T>, segment: u32) -> bool {
 		job.disputes.iter().any(|d| {
-			Disputes::<T>::get(d).is_some_and(
-				|dispute| matches!(dispute.subject, DisputeSubject::Segment { segment: s, .. } if s == segment),
-			)
+			Disputes::<T>::get(d).is_some_and(|dispute| {
+				dispute.opened_by == DisputeOpener::Challenge
+					&& matches!(dispute.subject, DisputeSubject::Segment { segment: s, .. } if s == segment)
+			})
 		})
 	}
 }

@@ -113,6 +113,7 @@ pub use rewards::{PayNow, RouteRewards};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
+	defensive,
 	pallet_prelude::*,
 	traits::{
 		fungible::{self, Inspect, MutateHold},
@@ -272,6 +273,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Disputes<T: Config> = StorageMap<_, Twox64Concat, DisputeId, Dispute<T>>;
 
+	/// Randomness recorded for draws scheduled at a block (audit and jury draws), written
+	/// when that block is finalized and removed once every waiting draw used it.
+	#[pallet::storage]
+	pub type Seeds<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, SeedRecord>;
+
 	/// Each worker's open duties.
 	#[pallet::storage]
 	pub type Duties<T: Config> =
@@ -314,6 +320,9 @@ pub mod pallet {
 		WentOffline { worker: T::AccountId },
 		/// A worker joined the assignment draw.
 		WentOnline { worker: T::AccountId },
+		/// The online set was full: the candidate with the least draw weight left it for a
+		/// better-staked newcomer.
+		Evicted { worker: T::AccountId, by: T::AccountId },
 		/// Part of a worker's stake was slashed.
 		Slashed { worker: T::AccountId, amount: BalanceOf<T> },
 		/// A job was posted and its price held.
@@ -331,8 +340,9 @@ pub mod pallet {
 		AuditsDrawn { job: JobId, audits: Vec<(u32, T::AccountId)> },
 		/// An auditor committed its verdict.
 		AuditCommitted { job: JobId, segment: u32 },
-		/// An auditor revealed its verdict.
-		AuditRevealed { job: JobId, segment: u32, passed: bool },
+		/// An auditor revealed its report; `passed` is the audit's outcome (for an exact
+		/// audit: whether `end_state` is the trainer's end-of-segment leaf).
+		AuditRevealed { job: JobId, segment: u32, end_state: Hash256, passed: bool },
 		/// A replica committed its output.
 		OutputCommitted { job: JobId, worker: T::AccountId },
 		/// A replica revealed its output.
@@ -365,8 +375,15 @@ pub mod pallet {
 		VoteCommitted { dispute: DisputeId, juror: T::AccountId },
 		/// A juror revealed its vote.
 		VoteRevealed { dispute: DisputeId, juror: T::AccountId, defender_correct: bool },
-		/// No jury could decide; the appeal origin must rule.
-		DisputeEscalated { dispute: DisputeId },
+		/// No jury could decide; the appeal origin must rule by `until`.
+		DisputeEscalated { dispute: DisputeId, until: BlockNumberFor<T> },
+		/// An escalated dispute was not ruled in time: its job was refunded, nobody slashed.
+		DisputeTimedOut { dispute: DisputeId },
+		/// A failing exact audit's replayed end state turned out to be the trainer's leaf:
+		/// the audit passed after all, and the dispute it opened ended without a loser.
+		AuditVindicated { dispute: DisputeId, job: JobId, segment: u32 },
+		/// The jury of a dispute will be drawn from the randomness of block `at`.
+		JuryScheduled { dispute: DisputeId, at: BlockNumberFor<T> },
 		/// A verdict was reached; it is enforced after the appeal window.
 		DisputeDecided { dispute: DisputeId, defender_correct: bool, enforce_at: BlockNumberFor<T> },
 		/// The appeal origin ruled.
@@ -393,7 +410,7 @@ pub mod pallet {
 		StakeTooLow,
 		/// The account cannot afford the stake or the escrow.
 		InsufficientBalance,
-		/// The online set is full.
+		/// The online set is full and every candidate in it weighs at least as much.
 		TooManyWorkers,
 		/// The device name is too long.
 		DeviceNameTooLong,
@@ -432,6 +449,9 @@ pub mod pallet {
 		TooManySegments,
 		/// The audit rate is below the protocol minimum.
 		AuditRateTooLow,
+		/// The audit rate asks for more audited segments than a job may have
+		/// (`MaxAuditsPerJob`); use longer segments or a lower rate.
+		AuditRateUnachievable,
 		/// Replicas must be at least 2 and at most `MaxReplicas`.
 		InvalidReplicas,
 		/// The work deadline is zero or longer than allowed.
@@ -493,6 +513,15 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			// `on_finalize` reads this block's seed request and may record the seed.
+			T::DbWeight::get().reads_writes(1, 1)
+		}
+
+		fn on_finalize(n: BlockNumberFor<T>) {
+			Self::record_seed(n);
+		}
+
 		fn integrity_test() {
 			assert!(
 				Pallet::<T>::validate_params(&T::DefaultParams::get()).is_ok(),
@@ -602,7 +631,8 @@ pub mod pallet {
 			Self::do_submit_result(who, job, result)
 		}
 
-		/// An auditor commits `blake2_256((job, auditor, segment, passed, salt))`.
+		/// An auditor commits [`Pallet::commitment_of`] `(segment, report)` ([`AuditReport`]),
+		/// before the trainer's end-of-segment leaf is public.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::commit_audit())]
 		pub fn commit_audit(
@@ -615,21 +645,24 @@ pub mod pallet {
 			Self::do_commit_audit(who, job, segment, commitment)
 		}
 
-		/// An auditor reveals its verdict; a failing one opens a dispute.
+		/// An auditor reveals its report. An exact audit (same determinism class as the
+		/// trainer) passes only if `end_proof` proves `report.end_state` to be the trainer's
+		/// leaf at the segment's end; any failing audit opens a dispute of its own.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::reveal_audit())]
 		pub fn reveal_audit(
 			origin: OriginFor<T>,
 			job: JobId,
 			segment: u32,
-			passed: bool,
+			report: AuditReport,
+			end_proof: MerkleProof,
 			salt: Hash256,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_reveal_audit(who, job, segment, passed, salt)
+			Self::do_reveal_audit(who, job, segment, report, end_proof, salt)
 		}
 
-		/// A replica commits `blake2_256((job, worker, output, salt))`.
+		/// A replica commits [`Pallet::commitment_of`] its output.
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::commit_output())]
 		pub fn commit_output(
@@ -714,7 +747,7 @@ pub mod pallet {
 			Self::do_choose_half(who, dispute, midpoint_accepted)
 		}
 
-		/// A juror commits `blake2_256((dispute, juror, defender_correct, salt))`.
+		/// A juror commits [`Pallet::commitment_of`] its vote (`defender_correct`).
 		#[pallet::call_index(18)]
 		#[pallet::weight(T::WeightInfo::commit_vote())]
 		pub fn commit_vote(
@@ -831,7 +864,10 @@ impl<T: Config> Pallet<T> {
 				&& shares <= Perbill::one().deconstruct()
 				&& params.max_attempts >= 1
 				&& !params.min_stake.is_zero()
-				&& !params.min_bond.is_zero(),
+				&& !params.min_bond.is_zero()
+				&& !params.audit_bond.is_zero()
+				&& !params.challenge_bond.is_zero()
+				&& !params.juror_bond.is_zero(),
 			Error::<T>::InvalidParams
 		);
 		Ok(())
@@ -845,18 +881,53 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// The commitment a party publishes before revealing `value`: binding the job or
-	/// dispute and the party's account, so a commitment cannot be copied by another.
+	/// The commitment a party publishes before revealing `value`:
+	/// `blake2_256((kind, subject, who, value, salt))`. Binding the kind of commitment (a
+	/// domain tag), the job or dispute and the party's account, so a commitment can neither
+	/// be copied by another party nor replayed as a different kind of reveal.
 	pub fn commitment_of(
+		kind: CommitKind,
 		subject: u64,
 		who: &T::AccountId,
 		value: impl Encode,
 		salt: &Hash256,
 	) -> Hash256 {
-		sp_io::hashing::blake2_256(&(subject, who, value, salt).encode())
+		sp_io::hashing::blake2_256(&(kind.tag(), subject, who, value, salt).encode())
 	}
 
-	fn now() -> BlockNumberFor<T> {
+	pub(crate) fn now() -> BlockNumberFor<T> {
 		frame_system::Pallet::<T>::block_number()
+	}
+}
+
+/// What a commitment commits to; its tag keeps the three kinds apart.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CommitKind {
+	/// An auditor's `(segment, AuditReport)`.
+	Audit,
+	/// A replica's `JobOutput`.
+	Output,
+	/// A juror's `defender_correct`.
+	Vote,
+}
+
+impl CommitKind {
+	/// The domain tag hashed first.
+	pub fn tag(self) -> &'static [u8] {
+		match self {
+			CommitKind::Audit => b"verity/compute/audit",
+			CommitKind::Output => b"verity/compute/output",
+			CommitKind::Vote => b"verity/compute/vote",
+		}
+	}
+}
+
+/// The most disputes open at once over one job: `MaxDisputesPerJob` challenges plus one per
+/// audit, so a failing audit always finds room (challengers cannot crowd it out).
+pub struct MaxOpenDisputes<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> Get<u32> for MaxOpenDisputes<T> {
+	fn get() -> u32 {
+		T::MaxDisputesPerJob::get().saturating_add(T::MaxAuditsPerJob::get())
 	}
 }

@@ -134,6 +134,9 @@ pub const COMMIT: u64 = 10;
 pub const REVEAL: u64 = 10;
 pub const CHALLENGE: u64 = 30;
 pub const DRAW_DELAY: u64 = 2;
+/// Blocks from a submission to the first block its audits can be drawn in (the seed of
+/// block `draw_at` exists once that block is finalized).
+pub const DRAWN: u64 = DRAW_DELAY + 1;
 pub const ROUND: u64 = 5;
 pub const APPEAL: u64 = 20;
 pub const WORK: u64 = 50;
@@ -200,8 +203,18 @@ impl ExtBuilder {
 	}
 }
 
+/// Finalizes every block before `block` (recording the seeds draws wait on), then starts it.
+/// Going back in time (to retry a call within a window) just sets the number.
 pub fn run_to(block: u64) {
-	System::set_block_number(block);
+	use frame_support::traits::Hooks;
+	if block < System::block_number() {
+		System::set_block_number(block);
+	}
+	while System::block_number() < block {
+		let now = System::block_number();
+		Compute::on_finalize(now);
+		System::set_block_number(now + 1);
+	}
 }
 
 pub fn advance(blocks: u64) {
@@ -214,8 +227,12 @@ pub fn capabilities() -> Capabilities<ConstU32<32>> {
 		device: BoundedVec::truncate_from(b"test cpu".to_vec()),
 		memory_mib: 16_384,
 		max_parameters: 10_000_000,
+		determinism: CPU_CLASS,
 	}
 }
+
+/// The determinism class every mock worker declares unless a test changes it.
+pub const CPU_CLASS: DeterminismClass = 1;
 
 pub fn endpoint(who: AccountId) -> Vec<u8> {
 	format!("https://worker-{who}.example").into_bytes()
@@ -299,9 +316,9 @@ pub fn train_spec(datasets: Vec<DatasetId>) -> JobSpec<Test> {
 	})
 }
 
-/// Audits every segment (capped by MAX_AUDITS).
+/// Audits MAX_AUDITS (4) of the SEGMENTS (5): as many as a job may have.
 pub fn full_audit() -> Verification {
-	Verification { audit_rate: Perbill::one(), replicas: 0 }
+	Verification { audit_rate: Perbill::from_percent(80), replicas: 0 }
 }
 
 pub fn replicas(n: u8) -> Verification {
@@ -365,7 +382,7 @@ pub fn submit_and_draw(id: JobId) {
 		id,
 		result_for(SEGMENTS)
 	));
-	advance(DRAW_DELAY);
+	advance(DRAWN);
 	assert_ok!(Compute::draw_audits(RuntimeOrigin::signed(BOB), id));
 }
 
@@ -373,15 +390,31 @@ pub fn salt(who: AccountId) -> Hash256 {
 	[who as u8; 32]
 }
 
+/// An auditor's report on `segment` of the honest run and the proof it reveals with: a
+/// replay that reproduced the trainer's leaf (`matches`), or one that ended elsewhere.
+pub fn audit_report(segment: u32, matches: bool) -> (AuditReport, MerkleProof) {
+	let leaves = checkpoints(SEGMENTS);
+	if matches {
+		(AuditReport { end_state: leaves[segment as usize + 1], passed: true }, proof(&leaves, segment + 1))
+	} else {
+		(AuditReport { end_state: diverged(segment), passed: false }, BoundedVec::new())
+	}
+}
+
+/// A replayed end state that is not the honest run's.
+pub fn diverged(segment: u32) -> Hash256 {
+	sp_io::hashing::blake2_256(&(b"diverged", segment).encode())
+}
+
+pub fn audit_commitment(id: JobId, who: AccountId, segment: u32, report: AuditReport) -> Hash256 {
+	Compute::commitment_of(CommitKind::Audit, id, &who, (segment, report), &salt(who))
+}
+
 pub fn commit_and_reveal_audits(id: JobId, verdict: impl Fn(u32) -> bool) {
 	let audits = job(id).audits;
 	for audit in &audits {
-		let commitment = Compute::commitment_of(
-			id,
-			&audit.auditor,
-			(audit.segment, verdict(audit.segment)),
-			&salt(audit.auditor),
-		);
+		let (report, _) = audit_report(audit.segment, verdict(audit.segment));
+		let commitment = audit_commitment(id, audit.auditor, audit.segment, report);
 		assert_ok!(Compute::commit_audit(
 			RuntimeOrigin::signed(audit.auditor),
 			id,
@@ -390,11 +423,13 @@ pub fn commit_and_reveal_audits(id: JobId, verdict: impl Fn(u32) -> bool) {
 		));
 	}
 	for audit in &audits {
+		let (report, end_proof) = audit_report(audit.segment, verdict(audit.segment));
 		assert_ok!(Compute::reveal_audit(
 			RuntimeOrigin::signed(audit.auditor),
 			id,
 			audit.segment,
-			verdict(audit.segment),
+			report,
+			end_proof,
 			salt(audit.auditor)
 		));
 	}
@@ -404,7 +439,8 @@ pub fn commit_and_reveal_audits(id: JobId, verdict: impl Fn(u32) -> bool) {
 pub fn jury_votes(id: DisputeId, vote: impl Fn(AccountId) -> bool) {
 	let jurors = dispute(id).jurors;
 	for juror in &jurors {
-		let commitment = Compute::commitment_of(id, &juror.who, vote(juror.who), &salt(juror.who));
+		let commitment =
+			Compute::commitment_of(CommitKind::Vote, id, &juror.who, vote(juror.who), &salt(juror.who));
 		assert_ok!(Compute::commit_vote(RuntimeOrigin::signed(juror.who), id, commitment));
 	}
 	for juror in &jurors {

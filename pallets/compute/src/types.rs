@@ -10,6 +10,12 @@ pub type DisputeId = u64;
 /// (`verity_primitives::merkle_proof`); 32 levels cover any number of checkpoints.
 pub type MerkleProof = BoundedVec<Hash256, ConstU32<32>>;
 
+/// A determinism class: workers that declare the same class promise bitwise-identical
+/// results for the same job (same backend, kernels and `verity-ml` version). Within a class
+/// an audit is an exact hash comparison checked on chain; across classes it falls back to
+/// the tolerance ε and a jury. `verity-ml` names the class it runs in.
+pub type DeterminismClass = u32;
+
 /// The hardware a worker trains on. Informational: the tolerance ε lets honest runs on
 /// different backends agree.
 #[derive(
@@ -54,6 +60,8 @@ pub struct Capabilities<MaxDeviceLen: Get<u32>> {
 	/// The largest model (in parameters) the worker accepts; the assignment draw skips
 	/// workers whose limit is below a job's model.
 	pub max_parameters: u64,
+	/// The class of runs this worker reproduces bit for bit.
+	pub determinism: DeterminismClass,
 }
 
 /// A registered worker.
@@ -123,6 +131,8 @@ pub struct Candidate<AccountId, Balance> {
 	pub who: AccountId,
 	/// Its declared model-size limit.
 	pub max_parameters: u64,
+	/// Its determinism class.
+	pub determinism: DeterminismClass,
 	/// Its stake not committed to duties.
 	pub free_stake: Balance,
 	/// Free stake times reputation.
@@ -415,6 +425,29 @@ pub struct TrainResult {
 	pub metrics: Metrics,
 }
 
+/// What an auditor commits to and later reveals: the hash of the checkpoint its replay of
+/// the segment ended with, and its verdict. Committed before the trainer's end-of-segment
+/// leaf is public, so a "pass" costs the replay it claims.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct AuditReport {
+	/// The hash of the checkpoint the auditor's replay ended with.
+	pub end_state: Hash256,
+	/// Whether the auditor found the trainer's end checkpoint right (within ε across
+	/// determinism classes; an exact audit passes only if `end_state` is the trainer's leaf).
+	pub passed: bool,
+}
+
 /// An audit of one segment of a training run.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
@@ -424,11 +457,16 @@ pub struct Audit<AccountId, Balance> {
 	pub segment: u32,
 	/// The auditor.
 	pub auditor: AccountId,
-	/// The bond committed from its stake.
+	/// The bond committed from its stake; zero once it backs a dispute or was settled.
 	pub bond: Balance,
-	/// `blake2_256(job, auditor, segment, passed, salt)`.
+	/// Whether the auditor is in the trainer's determinism class: its pass is then checked
+	/// on chain by hash equality with the trainer's end-of-segment leaf.
+	pub exact: bool,
+	/// [`Pallet::commitment_of`] the auditor's [`AuditReport`].
 	pub commitment: Option<Hash256>,
-	/// The revealed verdict: whether the replay matched within ε.
+	/// The revealed report.
+	pub report: Option<AuditReport>,
+	/// The outcome: passed (for an exact audit: the end state is the trainer's leaf).
 	pub passed: Option<bool>,
 }
 
@@ -492,6 +530,9 @@ pub struct Job<T: Config> {
 	pub architecture: ArchitectureSpec,
 	/// The tolerance ε of that architecture when the job was posted.
 	pub tolerance: Perbill,
+	/// The trainer's determinism class, fixed at assignment: auditors of the same class
+	/// are preferred and checked by hash equality.
+	pub determinism: DeterminismClass,
 	/// The price, held from the poster.
 	pub quote: Quote<T>,
 	/// Blocks a worker has to do the work once assigned.
@@ -507,7 +548,7 @@ pub struct Job<T: Config> {
 	/// Training: the audits drawn after submission.
 	pub audits: BoundedVec<Audit<T::AccountId, BalanceOf<T>>, T::MaxAuditsPerJob>,
 	/// Open disputes over this job.
-	pub disputes: BoundedVec<DisputeId, T::MaxDisputesPerJob>,
+	pub disputes: BoundedVec<DisputeId, MaxOpenDisputes<T>>,
 	/// Block of posting.
 	pub posted_at: BlockNumberFor<T>,
 }
@@ -549,7 +590,35 @@ pub enum DisputeSubject {
 	},
 }
 
-/// Where a dispute is. Every phase but `Escalated` has a deadline in the dispute record.
+/// Who opened a dispute, which decides where the loser's slash goes.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum DisputeOpener {
+	/// A staked worker's challenge.
+	Challenge,
+	/// A failing audit; `state` is the end state the auditor's replay reached. Should the
+	/// defender's end-of-segment leaf turn out to equal it, the audit was a pass after all.
+	Audit {
+		/// Whether the auditor is in the trainer's determinism class.
+		exact: bool,
+		/// The auditor's replayed end state.
+		state: Hash256,
+	},
+	/// Replicas that revealed different outputs.
+	Replicas,
+}
+
+/// Where a dispute is. Every phase has a deadline in the dispute record.
 #[derive(
 	Clone,
 	Copy,
@@ -574,11 +643,15 @@ pub enum DisputePhase {
 		/// The defender's state hash there.
 		state: Hash256,
 	},
+	/// The jury is drawn from the randomness of the block at the dispute's deadline, fixed
+	/// when bisection ended, so neither party can time the draw.
+	AwaitingJury,
 	/// Jurors commit their verdicts.
 	JuryCommit,
 	/// Jurors reveal their verdicts.
 	JuryReveal,
-	/// No jury could be drawn, or it tied: the appeal origin rules.
+	/// No jury could be drawn, or it tied: the appeal origin rules by the deadline, or the
+	/// job is refunded with nobody slashed (see [`Pallet::process_dispute`]).
 	Escalated,
 	/// Decided; enforced when the appeal window ends unless the appeal origin rules first.
 	Decided {
@@ -616,6 +689,8 @@ pub struct Dispute<T: Config> {
 	pub defender: T::AccountId,
 	/// Who disputes it.
 	pub challenger: T::AccountId,
+	/// Who opened it.
+	pub opened_by: DisputeOpener,
 	/// The challenger's bond, committed from its stake.
 	pub challenger_bond: BalanceOf<T>,
 	/// Where the dispute is.
@@ -745,4 +820,17 @@ pub enum Share {
 	DisputeWinner,
 	/// A majority juror.
 	Juror,
+}
+
+/// The randomness a future draw will use: recorded at the end of block `at` (the first
+/// block whose randomness nobody could know when the draw was scheduled), and kept until
+/// every draw waiting on it has been made.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SeedRecord {
+	/// The seed, once block `at` has been finalized.
+	pub seed: Option<Hash256>,
+	/// Draws still waiting on it.
+	pub waiting: u32,
 }

@@ -31,13 +31,12 @@ impl<T: Config> Pallet<T> {
 			registered_at: Self::now(),
 		};
 		let mut candidates = Candidates::<T>::get();
-		candidates
-			.try_push(Self::candidate_of(&who, &worker))
-			.map_err(|_| Error::<T>::TooManyWorkers)?;
+		let evicted = Self::admit(&mut candidates, Self::candidate_of(&who, &worker))?;
 		T::Currency::hold(&HoldReason::WorkerStake.into(), &who, stake)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		Candidates::<T>::put(candidates);
 		Workers::<T>::insert(&who, worker);
+		Self::note_eviction(evicted, &who);
 		Self::deposit_event(Event::WorkerRegistered { worker: who, stake });
 		Ok(())
 	}
@@ -150,15 +149,16 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut candidates = Candidates::<T>::get();
 		let position = candidates.iter().position(|c| &c.who == who);
+		let mut evicted = None;
 		match (worker.online, position) {
 			(true, Some(index)) => {
 				if let Some(entry) = candidates.get_mut(index) {
 					*entry = Self::candidate_of(who, &worker);
 				}
 			}
-			(true, None) => candidates
-				.try_push(Self::candidate_of(who, &worker))
-				.map_err(|_| Error::<T>::TooManyWorkers)?,
+			(true, None) => {
+				evicted = Self::admit(&mut candidates, Self::candidate_of(who, &worker))?;
+			}
 			(false, Some(index)) => {
 				candidates.remove(index);
 			}
@@ -166,7 +166,41 @@ impl<T: Config> Pallet<T> {
 		}
 		Candidates::<T>::put(candidates);
 		Workers::<T>::insert(who, worker);
+		Self::note_eviction(evicted, who);
 		Ok(result)
+	}
+
+	/// Adds `newcomer` to the online set. A full set admits it only in place of the
+	/// candidate with the least draw weight, and only if the newcomer weighs more: a few
+	/// early whales cannot hold every seat. Returns whom it evicted.
+	fn admit(
+		candidates: &mut BoundedVec<Candidate<T::AccountId, BalanceOf<T>>, T::MaxWorkers>,
+		newcomer: Candidate<T::AccountId, BalanceOf<T>>,
+	) -> Result<Option<T::AccountId>, DispatchError> {
+		let mut evicted = None;
+		if candidates.is_full() {
+			let (index, weakest) = candidates
+				.iter()
+				.enumerate()
+				.min_by_key(|(_, c)| c.weight)
+				.ok_or(Error::<T>::TooManyWorkers)?;
+			ensure!(weakest.weight < newcomer.weight, Error::<T>::TooManyWorkers);
+			evicted = Some(candidates.remove(index).who);
+		}
+		candidates.try_push(newcomer).map_err(|_| Error::<T>::TooManyWorkers)?;
+		Ok(evicted)
+	}
+
+	/// Takes an evicted worker offline (its candidate entry is already gone).
+	fn note_eviction(evicted: Option<T::AccountId>, by: &T::AccountId) {
+		let Some(worker) = evicted else { return };
+		Workers::<T>::mutate(&worker, |record| match record {
+			Some(record) => record.online = false,
+			None => {
+				defensive!("an evicted candidate has no worker record");
+			}
+		});
+		Self::deposit_event(Event::Evicted { worker, by: by.clone() });
 	}
 
 	fn remove_candidate(who: &T::AccountId) {
@@ -180,6 +214,7 @@ impl<T: Config> Pallet<T> {
 		Candidate {
 			who: who.clone(),
 			max_parameters: worker.capabilities.max_parameters,
+			determinism: worker.capabilities.determinism,
 			free_stake: worker.free_stake(),
 			weight: worker.draw_weight(),
 		}
@@ -208,7 +243,8 @@ impl<T: Config> Pallet<T> {
 		credit: Option<Credit>,
 	) {
 		Duties::<T>::remove(who, duty);
-		let _ = Self::mutate_worker(who, |worker| {
+		let released = Self::mutate_worker(who, |worker| {
+			ensure!(worker.bonded >= bond, Error::<T>::StakeBonded);
 			worker.bonded = worker.bonded.saturating_sub(bond);
 			match credit {
 				Some(Credit::Job) => worker.jobs_done = worker.jobs_done.saturating_add(1),
@@ -217,11 +253,15 @@ impl<T: Config> Pallet<T> {
 			}
 			Ok(())
 		});
+		if released.is_err() {
+			defensive!("a released bond was not committed by its worker");
+		}
 	}
 
 	/// Ends `duty` by slashing: the bond times `bond_part`, plus `stake_part` of the stake
-	/// left free, taken from active stake first and then from stake unbonding. Counts a
-	/// lost dispute. Returns the slashed funds for the caller to route.
+	/// not bonded to other duties *including stake unbonding* (as pallet-staking slashes
+	/// unlocking chunks: leaving does not escape a slash), taken from active stake first.
+	/// Counts a lost dispute. Returns the slashed funds for the caller to route.
 	pub(crate) fn slash_bond(
 		who: &T::AccountId,
 		bond: BalanceOf<T>,
@@ -231,17 +271,23 @@ impl<T: Config> Pallet<T> {
 	) -> CreditOf<T> {
 		Duties::<T>::remove(who, duty);
 		let mut amount = Zero::zero();
-		let _ = Self::mutate_worker(who, |worker| {
+		let slashed = Self::mutate_worker(who, |worker| {
+			ensure!(worker.bonded >= bond, Error::<T>::StakeBonded);
 			worker.bonded = worker.bonded.saturating_sub(bond);
 			let from_bond = bond_part.mul_floor(bond);
-			let from_rest = stake_part.mul_floor(worker.free_stake().saturating_sub(from_bond));
+			let exposed = worker.free_stake().saturating_sub(from_bond).saturating_add(worker.unlocking);
+			let from_rest = stake_part.mul_floor(exposed);
 			amount = from_bond.saturating_add(from_rest).min(worker.held());
-			let from_stake = amount.min(worker.stake);
+			// Active stake first, never the bonds of other duties, then unlocking stake.
+			let from_stake = amount.min(worker.free_stake());
 			worker.stake = worker.stake.saturating_sub(from_stake);
 			worker.unlocking = worker.unlocking.saturating_sub(amount.saturating_sub(from_stake));
 			worker.disputes_lost = worker.disputes_lost.saturating_add(1);
 			Ok(())
 		});
+		if slashed.is_err() {
+			defensive!("a slashed bond was not committed by its worker");
+		}
 		let (credit, _) = T::Currency::slash(&HoldReason::WorkerStake.into(), who, amount);
 		Self::deposit_event(Event::Slashed { worker: who.clone(), amount: credit.peek() });
 		credit

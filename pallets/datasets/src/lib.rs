@@ -557,8 +557,10 @@ pub mod pallet {
 				let deposit = HoldReason::ListingDeposit.into();
 				Self::transfer_held(&deposit, &dataset.owner, &flag.flagger, to_flagger)?;
 				Self::transfer_held(&deposit, &dataset.owner, &treasury, to_treasury)?;
+				// Only this listing's deposit: the owner's other listings keep theirs.
+				let rest = dataset.deposit.saturating_sub(slashed);
 				let released_to_owner =
-					T::Currency::release_all(&deposit, &dataset.owner, Precision::BestEffort)?;
+					T::Currency::release(&deposit, &dataset.owner, rest, Precision::Exact)?;
 				T::Currency::release(
 					&HoldReason::FlagBond.into(),
 					&flag.flagger,

@@ -468,6 +468,21 @@ mod flags {
 	}
 
 	#[test]
+	fn upheld_flag_leaves_the_owners_other_deposits_held() {
+		ExtBuilder::build_and_execute(|| {
+			let flagged = register(ALICE, 1);
+			let kept = register(ALICE, 2);
+			let kept_deposit = dataset(kept).deposit;
+			assert_ok!(Datasets::flag(RuntimeOrigin::signed(BOB), flagged, b"illegal".to_vec()));
+
+			assert_ok!(Datasets::resolve_flag(RuntimeOrigin::root(), flagged, true));
+
+			assert_eq!(held(ALICE, HoldReason::ListingDeposit), kept_deposit);
+			assert_eq!(dataset(kept).deposit, kept_deposit);
+		});
+	}
+
+	#[test]
 	fn rejected_flag_sends_the_bond_to_the_treasury() {
 		ExtBuilder::build_and_execute(|| {
 			let id = register(ALICE, 1);

@@ -122,7 +122,10 @@ impl Uri {
 
 	/// Checks `bytes` and wraps them.
 	pub fn parse(bytes: &[u8]) -> Result<Self, UriError> {
-		let bounded = BoundedVec::try_from(bytes.to_vec()).map_err(|_| UriError::TooLong)?;
+		// Length first: an oversized input is refused before anything is copied.
+		if bytes.len() > MAX_URI_LEN as usize {
+			return Err(UriError::TooLong);
+		}
 		let scheme = Self::SCHEMES
 			.iter()
 			.find(|scheme| {
@@ -133,7 +136,7 @@ impl Uri {
 		if rest.is_empty() || !rest.iter().all(u8::is_ascii_graphic) {
 			return Err(UriError::Malformed);
 		}
-		Ok(Self(bounded))
+		BoundedVec::try_from(bytes.to_vec()).map(Self).map_err(|_| UriError::TooLong)
 	}
 
 	/// The URI's bytes.

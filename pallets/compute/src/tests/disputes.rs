@@ -46,7 +46,8 @@ fn reveal_endpoints(id: DisputeId) {
 }
 
 /// Plays midpoints until one step is left; the challenger accepts every midpoint state
-/// (so the disputed step is the segment's last). Returns the midpoint rounds played.
+/// (so the disputed step is the segment's last). Then draws the jury once its seed
+/// exists. Returns the midpoint rounds played.
 fn bisect(id: DisputeId) -> u32 {
 	let mut rounds = 0;
 	while dispute(id).phase == DisputePhase::AwaitingMidpoint {
@@ -62,7 +63,19 @@ fn bisect(id: DisputeId) -> u32 {
 		assert_ok!(Compute::choose_half(RuntimeOrigin::signed(dispute(id).challenger), id, true));
 		rounds += 1;
 	}
+	draw_jury(id);
 	rounds
+}
+
+/// Draws a scheduled jury: it cannot be drawn before its block's seed is recorded.
+fn draw_jury(id: DisputeId) {
+	assert_eq!(dispute(id).phase, DisputePhase::AwaitingJury);
+	assert_eq!(dispute(id).deadline, System::block_number() + DRAW_DELAY);
+	assert!(Seeds::<Test>::get(dispute(id).deadline).is_some());
+	advance(DRAW_DELAY);
+	assert_noop!(Compute::process_dispute(RuntimeOrigin::signed(BOB), id), Error::<Test>::TooEarly);
+	advance(1);
+	assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), id));
 }
 
 /// A dispute opened by an outsider's challenge of segment 0.
@@ -155,10 +168,12 @@ fn an_auditor_that_fails_an_honest_segment_loses_its_bond() {
 		// The 200 audit bond and 10% of the rest of its stake.
 		let slashed = 200 + (STAKE - 200) / 10;
 		assert_eq!(held_stake(auditor), STAKE - slashed);
-		assert_eq!(free(worker), trainer_free + slashed / 2);
+		// Nothing of it to the trainer: withholding checkpoints from auditors (so honest
+		// ones fail it) must not pay.
+		assert_eq!(free(worker), trainer_free);
 		// The run stands: it finalizes after its window, the lying auditor unpaid.
 		let auditor_free = free(auditor);
-		run_to(2 + DRAW_DELAY + CHALLENGE.max(System::block_number()));
+		run_to(2 + DRAWN + CHALLENGE.max(System::block_number()));
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 		assert_eq!(free(auditor), auditor_free);
 		assert_eq!(Workers::<Test>::get(worker).unwrap().jobs_done, 1);
@@ -181,7 +196,7 @@ fn a_challenger_proven_wrong_is_slashed_and_the_job_finalizes() {
 		assert_eq!(free(worker), trainer_free + slashed / 2);
 		assert!(job(id).disputes.is_empty());
 		// The auditors stayed silent: they are slashed, and the run finalizes.
-		run_to(2 + DRAW_DELAY + CHALLENGE.max(System::block_number()));
+		run_to(2 + DRAWN + CHALLENGE.max(System::block_number()));
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 		assert!(Jobs::<Test>::get(id).is_none());
 	});
@@ -280,9 +295,9 @@ fn challenge_errors() {
 			Compute::process_job(RuntimeOrigin::signed(BOB), id),
 			Error::<Test>::WrongJobState
 		);
-		advance(DRAW_DELAY);
+		advance(DRAWN);
 		assert_ok!(Compute::draw_audits(RuntimeOrigin::signed(BOB), id));
-		run_to(2 + DRAW_DELAY + CHALLENGE);
+		run_to(2 + DRAWN + CHALLENGE);
 		assert_noop!(
 			Compute::challenge(RuntimeOrigin::signed(outsider), id, 3),
 			Error::<Test>::ChallengeWindowClosed
@@ -390,7 +405,9 @@ fn jury_errors_silent_jurors_and_a_tie_escalate_to_governance() {
 		let jurors: Vec<AccountId> = dispute(dispute_id).jurors.iter().map(|j| j.who).collect();
 		let outsider = WORKERS.iter().copied().find(|w| !jurors.contains(w)).unwrap();
 		let commit =
-			|who: AccountId, vote: bool| Compute::commitment_of(dispute_id, &who, vote, &salt(who));
+			|who: AccountId, vote: bool| {
+				Compute::commitment_of(CommitKind::Vote, dispute_id, &who, vote, &salt(who))
+			};
 		let reveal = |who: AccountId, vote: bool| {
 			Compute::reveal_vote(RuntimeOrigin::signed(who), dispute_id, vote, salt(who))
 		};
@@ -429,15 +446,19 @@ fn jury_errors_silent_jurors_and_a_tie_escalate_to_governance() {
 		assert_eq!(dispute(dispute_id).phase, DisputePhase::Escalated);
 		assert_noop!(
 			Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id),
-			Error::<Test>::WrongDisputePhase
+			Error::<Test>::TooEarly
 		);
 		assert_noop!(
 			Compute::rule(RuntimeOrigin::signed(BOB), dispute_id, true),
 			DispatchError::BadOrigin
 		);
+		let majority_free = free(jurors[0]);
 		assert_ok!(Compute::rule(RuntimeOrigin::root(), dispute_id, true));
-		// The silent juror lost 20% of its 100 bond.
-		assert_eq!(held_stake(jurors[2]), STAKE - 20);
+		// The silent juror and the one that voted against the ruling lose their whole 100
+		// bonds, to the juror that voted with it.
+		assert_eq!(held_stake(jurors[1]), STAKE - 100);
+		assert_eq!(held_stake(jurors[2]), STAKE - 100);
+		assert!(free(jurors[0]) >= majority_free + 200);
 		assert_eq!(Workers::<Test>::get(jurors[0]).unwrap().audits_done, 1);
 		assert_eq!(Workers::<Test>::get(jurors[1]).unwrap().audits_done, 0);
 		assert_noop!(

@@ -12,7 +12,7 @@ fn commit(id: JobId, who: AccountId, output: JobOutput) {
 	assert_ok!(Compute::commit_output(
 		RuntimeOrigin::signed(who),
 		id,
-		Compute::commitment_of(id, &who, output, &salt(who))
+		Compute::commitment_of(CommitKind::Output, id, &who, output, &salt(who))
 	));
 }
 
@@ -218,11 +218,14 @@ fn too_few_replicas_left_refund_the_poster() {
 
 #[test]
 fn no_replica_of_the_job_sits_on_its_jury() {
-	ExtBuilder::build_and_execute(|| {
-		register(&WORKERS);
-		let m = model(1);
-		for round in 0..4u64 {
+	// Five workers: three replicas and two outsiders. A jury of three could only be filled
+	// with the replica that is not a party, so with that replica excluded every seed
+	// draws exactly the two outsiders.
+	for round in 0..8u64 {
+		ExtBuilder::build_and_execute(|| {
 			set_seed(round);
+			register(&WORKERS[..5]);
+			let m = model(1);
 			let id = post(infer_spec(m), replicas(3));
 			let workers = replicas_of(id);
 			commit(id, workers[0], LABELS);
@@ -231,17 +234,26 @@ fn no_replica_of_the_job_sits_on_its_jury() {
 			for (w, output) in workers.iter().zip([LABELS, WRONG_LABELS, LABELS]) {
 				reveal(id, *w, output);
 			}
-			let jury = dispute(job(id).disputes[0]).jurors;
+			let dispute_id = job(id).disputes[0];
+			draw_jury(dispute_id);
+			let jury = dispute(dispute_id).jurors;
+			assert_eq!(jury.len(), 2);
 			assert!(jury.iter().all(|j| !workers.contains(&j.who) && j.who != ALICE));
-			// Settle, so the next round has stake to bond.
-			jury_votes(job(id).disputes[0], |_| true);
+			jury_votes(dispute_id, |_| true);
 			advance(APPEAL + 1);
-			assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), job(id).disputes[0]));
+			assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
 			// The wrong replica was slashed; the two right ones were paid.
 			assert!(Jobs::<Test>::get(id).is_none());
 			assert_eq!(Workers::<Test>::get(workers[1]).unwrap().disputes_lost, 1);
-		}
-	});
+		});
+	}
+}
+
+/// Draws the jury of an outputs dispute once the seed of its block is recorded.
+fn draw_jury(dispute_id: DisputeId) {
+	assert_eq!(dispute(dispute_id).phase, DisputePhase::AwaitingJury);
+	advance(DRAWN);
+	assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
 }
 
 #[test]
@@ -259,6 +271,9 @@ fn disagreeing_replicas_go_to_a_jury_that_slashes_the_wrong_one() {
 		let dispute_id = job(id).disputes[0];
 		let d = dispute(dispute_id);
 		assert_eq!((d.defender, d.challenger), (workers[0], workers[1]));
+		assert_eq!(d.phase, DisputePhase::AwaitingJury);
+		draw_jury(dispute_id);
+		let d = dispute(dispute_id);
 		assert_eq!(d.phase, DisputePhase::JuryCommit);
 		assert_eq!(d.jurors.len(), 3);
 		assert!(d.jurors.iter().all(|j| !workers.contains(&j.who) && j.who != ALICE));
@@ -270,7 +285,7 @@ fn disagreeing_replicas_go_to_a_jury_that_slashes_the_wrong_one() {
 		jury_votes(dispute_id, |_| true);
 		assert_eq!(dispute(dispute_id).phase, DisputePhase::Decided { defender_correct: true });
 		let right = free(workers[0]);
-		run_to(2 + APPEAL);
+		advance(APPEAL + 1);
 		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
 		assert!(Jobs::<Test>::get(id).is_none() && Disputes::<Test>::get(dispute_id).is_none());
 		// The wrong replica loses its whole 5_350 bond and 10% of the rest of its stake.

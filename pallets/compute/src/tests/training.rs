@@ -251,10 +251,10 @@ fn submission_draws_distinct_auditors_after_the_fact() {
 		assert_eq!(
 			job.status,
 			JobStatus::Submitted {
-				at: 1 + DRAW_DELAY,
-				audit_commit_until: 1 + DRAW_DELAY + COMMIT,
-				audit_reveal_until: 1 + DRAW_DELAY + COMMIT + REVEAL,
-				challenge_until: 1 + DRAW_DELAY + CHALLENGE
+				at: 1 + DRAWN,
+				audit_commit_until: 1 + DRAWN + COMMIT,
+				audit_reveal_until: 1 + DRAWN + COMMIT + REVEAL,
+				challenge_until: 1 + DRAWN + CHALLENGE
 			}
 		);
 		for audit in &job.audits {
@@ -302,7 +302,7 @@ fn submission_errors() {
 			Compute::process_job(RuntimeOrigin::signed(BOB), id),
 			Error::<Test>::WrongJobState
 		);
-		advance(DRAW_DELAY);
+		advance(DRAWN);
 		assert_ok!(Compute::draw_audits(RuntimeOrigin::signed(BOB), id));
 		assert_noop!(
 			Compute::draw_audits(RuntimeOrigin::signed(BOB), id),
@@ -326,7 +326,7 @@ fn an_audited_run_finalizes_registers_the_model_and_pays_everyone() {
 		let before: Vec<Balance> = [worker, BOB, TREASURY].iter().map(|a| free(*a)).collect();
 		let auditors_before: Vec<Balance> = auditors.iter().map(|a| free(*a)).collect();
 		assert_noop!(Compute::process_job(RuntimeOrigin::signed(BOB), id), Error::<Test>::TooEarly);
-		run_to(2 + DRAW_DELAY + CHALLENGE);
+		run_to(2 + DRAWN + CHALLENGE);
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 
 		assert!(Jobs::<Test>::get(id).is_none());
@@ -371,7 +371,7 @@ fn fine_tunes_pay_a_royalty_and_record_lineage() {
 		submit(id);
 		commit_and_reveal_audits(id, |_| true);
 		let bob = free(BOB);
-		run_to(2 + DRAW_DELAY + CHALLENGE);
+		run_to(2 + DRAWN + CHALLENGE);
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 		assert_eq!(free(BOB), bob + 1_000 + 500);
 		let model = pallet_models::Models::<Test>::get(base + 1).unwrap();
@@ -387,10 +387,11 @@ fn audit_commit_and_reveal_errors() {
 		let audits = job(id).audits;
 		let (a, b) = (&audits[0], &audits[1]);
 		let commit = |who: AccountId, segment: u32, passed: bool| {
-			Compute::commitment_of(id, &who, (segment, passed), &salt(who))
+			audit_commitment(id, who, segment, audit_report(segment, passed).0)
 		};
 		let reveal = |who: AccountId, segment: u32, passed: bool| {
-			Compute::reveal_audit(RuntimeOrigin::signed(who), id, segment, passed, salt(who))
+			let (report, end_proof) = audit_report(segment, passed);
+			Compute::reveal_audit(RuntimeOrigin::signed(who), id, segment, report, end_proof, salt(who))
 		};
 		assert_noop!(
 			Compute::commit_audit(RuntimeOrigin::signed(a.auditor), id, b.segment, [0; 32]),
@@ -407,7 +408,7 @@ fn audit_commit_and_reveal_errors() {
 			Compute::commit_audit(RuntimeOrigin::signed(a.auditor), id, a.segment, [0; 32]),
 			Error::<Test>::AlreadyCommitted
 		);
-		run_to(2 + DRAW_DELAY + COMMIT);
+		run_to(2 + DRAWN + COMMIT);
 		assert_noop!(
 			Compute::commit_audit(RuntimeOrigin::signed(b.auditor), id, b.segment, [0; 32]),
 			Error::<Test>::DeadlinePassed
@@ -416,7 +417,7 @@ fn audit_commit_and_reveal_errors() {
 		assert_noop!(reveal(a.auditor, a.segment, false), Error::<Test>::CommitmentMismatch);
 		assert_ok!(reveal(a.auditor, a.segment, true));
 		assert_noop!(reveal(a.auditor, a.segment, true), Error::<Test>::AlreadyRevealed);
-		run_to(2 + DRAW_DELAY + COMMIT + REVEAL);
+		run_to(2 + DRAWN + COMMIT + REVEAL);
 		assert_noop!(reveal(a.auditor, a.segment, true), Error::<Test>::DeadlinePassed);
 		assert_noop!(
 			Compute::commit_audit(RuntimeOrigin::signed(a.auditor), id + 5, a.segment, [0; 32]),
@@ -432,7 +433,7 @@ fn silent_auditors_are_slashed_and_the_job_still_finalizes() {
 		submit(id);
 		let silent = job(id).audits[0].auditor;
 		let treasury = free(TREASURY);
-		run_to(2 + DRAW_DELAY + CHALLENGE);
+		run_to(2 + DRAWN + CHALLENGE);
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 		// 20% of a 200 bond, from each of the four silent auditors, and no audit fee paid:
 		// the treasury keeps the protocol fee, the whole audit fee and the slashes.

@@ -223,7 +223,7 @@ fn the_draw_is_weighted_by_stake_and_reputation() {
 			let drawn = Compute::draw_workers(
 				&mut crate::draw::RandomStream::new::<Test>(b"test", seed),
 				1,
-				&crate::draw::Eligibility { bond: 0, parameters: 0, exclude: &[] },
+				&crate::draw::Eligibility { bond: 0, parameters: 0, exclude: &[], class: None },
 				|_| true,
 			);
 			stream_hits[usize::from(drawn[0] == 11)] += 1;
