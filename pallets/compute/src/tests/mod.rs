@@ -4,6 +4,7 @@
 mod audit_odds;
 mod disputes;
 mod inference;
+mod loopholes;
 mod params;
 mod training;
 mod workers;
