@@ -77,6 +77,12 @@ impl<T: Config> Pallet<T> {
 					ensure!(job.disputes.len() == 1, "arbitration without exactly one dispute");
 				}
 			}
+			if let Some(result) = &job.result {
+				ensure!(
+					T::Models::reserved_for(&result.weights) == Some(id),
+					"a submitted job's weights are not reserved for it"
+				);
+			}
 			for dispute in &job.disputes {
 				ensure!(
 					Disputes::<T>::get(dispute).is_some_and(|d| d.job == id),

@@ -316,6 +316,8 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::WrongCheckpointCount
 		);
 		Self::check_uri(&result.weights_uri)?;
+		// Nobody may register these weights first and own the model (and its royalties).
+		T::Models::reserve_weights(&result.weights, id)?;
 
 		let now = Self::now();
 		let draw_at = now.saturating_add(params.audit_draw_delay);
@@ -750,6 +752,7 @@ impl<T: Config> Pallet<T> {
 		}) {
 			Ok(model) => Some(model),
 			Err(error) => {
+				T::Models::release_weights(&result.weights, id);
 				Self::deposit_event(Event::ModelNotRegistered { job: id, error });
 				None
 			}
@@ -833,6 +836,9 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn refund(id: JobId, job: Job<T>, event: Event<T>) -> DispatchResult {
 		if let JobStatus::AwaitingAudits { draw_at, .. } = job.status {
 			Self::cancel_draw(draw_at);
+		}
+		if let Some(result) = &job.result {
+			T::Models::release_weights(&result.weights, id);
 		}
 		for assignee in &job.assignees {
 			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), None);

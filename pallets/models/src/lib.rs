@@ -184,6 +184,13 @@ pub trait ModelRegistry<AccountId, Balance> {
 	fn weights(model: ModelId) -> Option<ContentHash>;
 	/// The owner of `model`, whatever its status.
 	fn owner(model: ModelId) -> Option<AccountId>;
+	/// Reserves `weights` for the model training job `job` will register: from the
+	/// trainer's submission on, nobody else may register them (and squat its royalties).
+	fn reserve_weights(weights: &ContentHash, job: JobId) -> DispatchResult;
+	/// Frees the reservation of a job that ended without registering its model.
+	fn release_weights(weights: &ContentHash, job: JobId);
+	/// The job `weights` are reserved for, if any.
+	fn reserved_for(weights: &ContentHash) -> Option<JobId>;
 	/// What one inference with an active `model` costs.
 	fn inference_price(model: ModelId) -> Option<Balance>;
 }
@@ -244,6 +251,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ModelByWeights<T> = StorageMap<_, Blake2_128Concat, [u8; 32], ModelId>;
 
+	/// Weights a training job submitted and will register when it finalizes: reserved for
+	/// that job, so nobody can register them first. The job's deposit pays for the entry.
+	#[pallet::storage]
+	pub type ReservedWeights<T> = StorageMap<_, Blake2_128Concat, [u8; 32], JobId>;
+
 	/// Models by owner, for prefix queries.
 	#[pallet::storage]
 	pub type ModelsByOwner<T: Config> =
@@ -299,6 +311,9 @@ pub mod pallet {
 		NotOwner,
 		/// A model with these weights already exists.
 		DuplicateWeightsHash,
+		/// These weights were submitted by a training job, which registers them when it
+		/// finalizes.
+		WeightsReserved,
 		/// The weights hash claims an empty file.
 		EmptyWeights,
 		/// A layer, the input or the output of the architecture has zero width.
@@ -499,6 +514,13 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Model<T>, DispatchError> {
 		ensure!(weights.size > 0, Error::<T>::EmptyWeights);
 		ensure!(!ModelByWeights::<T>::contains_key(weights.root), Error::<T>::DuplicateWeightsHash);
+		// Only the job that reserved them registers reserved weights.
+		let reserved = ReservedWeights::<T>::get(weights.root);
+		let trained_by = match &lineage {
+			Lineage::TrainedBy { job } | Lineage::FineTunedFrom { job, .. } => Some(*job),
+			Lineage::Uploaded => None,
+		};
+		ensure!(reserved.is_none() || reserved == trained_by, Error::<T>::WeightsReserved);
 		architecture.validate().map_err(|e| match e {
 			ArchitectureError::ZeroWidth => Error::<T>::ZeroWidthLayer,
 			ArchitectureError::TooFewClasses => Error::<T>::TooFewClasses,
@@ -536,6 +558,7 @@ impl<T: Config> Pallet<T> {
 		let id = NextModelId::<T>::get();
 		NextModelId::<T>::put(id.saturating_add(1));
 		ModelByWeights::<T>::insert(model.weights.root, id);
+		ReservedWeights::<T>::remove(model.weights.root);
 		ModelsByOwner::<T>::insert(&model.owner, id, ());
 		Self::deposit_event(Event::Registered {
 			id,
@@ -631,6 +654,9 @@ impl<T: Config> Pallet<T> {
 				"held model deposit differs from recorded deposits"
 			);
 		}
+		for (root, _) in ReservedWeights::<T>::iter() {
+			ensure!(!ModelByWeights::<T>::contains_key(root), "reserved weights are registered");
+		}
 		for (model, _, evaluation) in Evaluations::<T>::iter() {
 			ensure!(Models::<T>::contains_key(model), "evaluation of an unknown model");
 			ensure!(
@@ -657,6 +683,24 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			model.lineage,
 		)?;
 		Self::insert_new(record)
+	}
+
+	fn reserve_weights(weights: &ContentHash, job: JobId) -> DispatchResult {
+		ensure!(weights.size > 0, Error::<T>::EmptyWeights);
+		ensure!(!ModelByWeights::<T>::contains_key(weights.root), Error::<T>::DuplicateWeightsHash);
+		ensure!(!ReservedWeights::<T>::contains_key(weights.root), Error::<T>::WeightsReserved);
+		ReservedWeights::<T>::insert(weights.root, job);
+		Ok(())
+	}
+
+	fn release_weights(weights: &ContentHash, job: JobId) {
+		if ReservedWeights::<T>::get(weights.root) == Some(job) {
+			ReservedWeights::<T>::remove(weights.root);
+		}
+	}
+
+	fn reserved_for(weights: &ContentHash) -> Option<JobId> {
+		ReservedWeights::<T>::get(weights.root)
 	}
 
 	fn record_evaluation(

@@ -296,6 +296,50 @@ fn audits_are_the_same_whoever_draws_them_and_whenever() {
 	}
 }
 
+// Hole 7: anyone could register a submitted model's weights first.
+
+#[test]
+fn submitted_weights_are_reserved_for_their_job() {
+	ExtBuilder::build_and_execute(|| {
+		let id = submitted();
+		let weights = job(id).result.unwrap().weights;
+		assert_noop!(
+			Models::register(
+				RuntimeOrigin::signed(BOB),
+				mlp(),
+				weights,
+				b"ipfs://squat".to_vec(),
+				Licence::Cc0,
+				1,
+				vec![],
+			),
+			pallet_models::Error::<Test>::WeightsReserved
+		);
+		commit_and_reveal_audits(id, |_| true);
+		advance(CHALLENGE + 1);
+		let model = pallet_models::NextModelId::<Test>::get();
+		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
+		assert_eq!(pallet_models::Models::<Test>::get(model).unwrap().owner, ALICE);
+		assert!(pallet_models::ReservedWeights::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn a_failed_job_frees_its_reserved_weights() {
+	ExtBuilder::build_and_execute(|| {
+		let id = submitted();
+		let weights = job(id).result.unwrap().weights;
+		let failing = job(id).audits[0].segment;
+		commit_and_reveal_audits(id, |s| s != failing);
+		let dispute_id = job(id).disputes[0];
+		advance(ROUND + 1);
+		// The trainer never answers: it loses, the job fails.
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert_eq!(<Models as pallet_models::ModelRegistry<_, _>>::reserved_for(&weights), None);
+	});
+}
+
 // Hole 9: random and silent jurors never lost.
 
 #[test]
