@@ -49,9 +49,13 @@ fn stake<T: Config>() -> BalanceOf<T> {
 	unit::<T>().saturating_mul(100u32.into())
 }
 
-/// What a job offers its worker.
+/// What a job offers: the least it may offer the most replicas.
 fn reward<T: Config>() -> BalanceOf<T> {
-	Pallet::<T>::params().min_bond
+	let params = Pallet::<T>::params();
+	params
+		.min_reward
+		.saturating_mul(T::MaxReplicas::get().into())
+		.max(params.min_bond)
 }
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId
@@ -982,6 +986,19 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, dispute, false);
 		assert!(!Jobs::<T>::contains_key(job));
 		assert!(!Disputes::<T>::contains_key(dispute));
+		invariants::<T>()
+	}
+
+	/// The trainer of a training job declines; a replacement is drawn in a draw that
+	/// refuses every worker that may not read the data first.
+	#[benchmark]
+	fn decline() -> Result<(), BenchmarkError> {
+		let world = world::<T>()?;
+		let job = post_train::<T>(&world, 1)?;
+		let trainer = trainer_of::<T>(job)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(trainer.clone()), job);
+		assert_ne!(trainer_of::<T>(job)?, trainer);
 		invariants::<T>()
 	}
 

@@ -195,16 +195,20 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let params = Self::params();
 		ensure!(
-			!work_blocks.is_zero() && work_blocks <= params.max_work_blocks,
+			work_blocks >= params.min_work_blocks && work_blocks <= params.max_work_blocks,
 			Error::<T>::InvalidDeadline
 		);
 		let checked = Self::check_spec(&poster, &spec, &verification, &params)?;
+		let count = if spec.is_train() { 1 } else { u32::from(verification.replicas) };
+		ensure!(
+			reward >= params.min_reward.saturating_mul(BalanceOf::<T>::from(count)),
+			Error::<T>::RewardTooLow
+		);
 		let quote = Self::price(&spec, reward, checked.data_fees, checked.royalty, &params);
 		ensure!(quote.total <= max_price, Error::<T>::PriceAboveLimit);
 
 		let id = NextJobId::<T>::get();
 		let bond = Self::assignment_bond(&quote, &params);
-		let count = if spec.is_train() { 1 } else { u32::from(verification.replicas) };
 		let readers = Self::readers_of(&spec);
 		let workers = Self::draw_workers(
 			&mut RandomStream::new::<T>(b"verity/compute/assign", id),
@@ -612,6 +616,60 @@ impl<T: Config> Pallet<T> {
 			}
 			JobStatus::Arbitration => Err(Error::<T>::DisputesOpen.into()),
 		}
+	}
+
+	pub(crate) fn do_decline(who: T::AccountId, id: JobId) -> DispatchResult {
+		let params = Self::params();
+		let mut job = Self::job(id)?;
+		let JobStatus::Assigned { until } = job.status else {
+			return Err(Error::<T>::WrongJobState.into());
+		};
+		let index =
+			job.assignees.iter().position(|a| a.worker == who).ok_or(Error::<T>::NotAssigned)?;
+		let assignee = job.assignees.remove(index);
+		let assigned_at = until.saturating_sub(job.work_blocks);
+		ensure!(
+			assignee.commitment.is_none()
+				&& Self::now() <= assigned_at.saturating_add(params.decline_window),
+			Error::<T>::DeclineWindowClosed
+		);
+		Self::release_bond(&who, assignee.bond, Duty::Work(id), None);
+		Self::deposit_event(Event::Declined { job: id, worker: who.clone() });
+		if job.attempts >= params.max_attempts {
+			return Self::refund(id, job, Event::JobExpired { job: id });
+		}
+		// Anyone but the poster, the workers on the job and the one that declined.
+		let mut exclude: Vec<T::AccountId> =
+			job.assignees.iter().map(|a| a.worker.clone()).collect();
+		exclude.extend([job.poster.clone(), who]);
+		let readers = Self::readers_of(&job.spec);
+		let workers = Self::draw_workers(
+			&mut RandomStream::new::<T>(b"verity/compute/assign", id),
+			1,
+			&Eligibility {
+				bond: assignee.bond,
+				parameters: Self::model_size(&job),
+				exclude: &exclude,
+				class: None,
+			},
+			|w| Self::can_read(w, &readers),
+		);
+		if workers.is_empty() {
+			return Self::refund(id, job, Event::JobExpired { job: id });
+		}
+		for replacement in Self::assign(id, &workers, assignee.bond)? {
+			job.assignees.try_insert(index, replacement).map_err(|_| Error::<T>::InvalidReplicas)?;
+		}
+		if index == 0 {
+			job.determinism = Self::class_of(&workers);
+		}
+		job.attempts = job.attempts.saturating_add(1);
+		// The newcomer gets the whole time; the others keep theirs, extended alike.
+		let until = Self::now().saturating_add(job.work_blocks);
+		job.status = JobStatus::Assigned { until };
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::JobAssigned { job: id, workers, until });
+		Ok(())
 	}
 
 	/// The trainer missed its deadline: slash it and draw another, or refund.

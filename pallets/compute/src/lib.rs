@@ -349,6 +349,8 @@ pub mod pallet {
 		OutputRevealed { job: JobId, worker: T::AccountId, output: JobOutput },
 		/// A worker missed a deadline of a job.
 		NoShow { job: JobId, worker: T::AccountId },
+		/// An assigned worker declined the job within the decline window, at no cost.
+		Declined { job: JobId, worker: T::AccountId },
 		/// A job ended successfully and its escrow was paid out.
 		JobFinalized { job: JobId, model: Option<ModelId>, output: Option<JobOutput> },
 		/// A finalized training job's model could not be registered (e.g. the weights are
@@ -454,8 +456,13 @@ pub mod pallet {
 		AuditRateUnachievable,
 		/// Replicas must be at least 2 and at most `MaxReplicas`.
 		InvalidReplicas,
-		/// The work deadline is zero or longer than allowed.
+		/// The work deadline is shorter or longer than the protocol allows.
 		InvalidDeadline,
+		/// The reward per assigned worker is below the protocol minimum.
+		RewardTooLow,
+		/// The decline window of this assignment has passed, or the worker already
+		/// committed to it.
+		DeclineWindowClosed,
 		/// The price exceeds the poster's limit (prices changed since the quote).
 		PriceAboveLimit,
 		/// No eligible worker is online with enough free stake.
@@ -817,6 +824,16 @@ pub mod pallet {
 			Self::do_draw_audits(job)
 		}
 
+		/// An assigned worker declines the job within `decline_window` blocks of its
+		/// assignment, before committing anything: its bond is freed and another worker is
+		/// drawn (the job counts an attempt; past `max_attempts` it is refunded).
+		#[pallet::call_index(25)]
+		#[pallet::weight(T::WeightInfo::decline())]
+		pub fn decline(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_decline(who, job)
+		}
+
 		/// Sets the tolerance ε of an architecture family for jobs posted from now on.
 		#[pallet::call_index(23)]
 		#[pallet::weight(T::WeightInfo::set_tolerance())]
@@ -846,6 +863,7 @@ impl<T: Config> Pallet<T> {
 		let windows = [
 			params.unbonding_period,
 			params.max_work_blocks,
+			params.min_work_blocks,
 			params.audit_draw_delay,
 			params.commit_window,
 			params.reveal_window,
@@ -863,6 +881,8 @@ impl<T: Config> Pallet<T> {
 				&& params.jury_size <= T::MaxJurySize::get()
 				&& shares <= Perbill::one().deconstruct()
 				&& params.max_attempts >= 1
+				&& params.min_work_blocks <= params.max_work_blocks
+				&& params.decline_window < params.min_work_blocks
 				&& !params.min_stake.is_zero()
 				&& !params.min_bond.is_zero()
 				&& !params.audit_bond.is_zero()

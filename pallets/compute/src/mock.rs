@@ -140,6 +140,8 @@ pub const DRAWN: u64 = DRAW_DELAY + 1;
 pub const ROUND: u64 = 5;
 pub const APPEAL: u64 = 20;
 pub const WORK: u64 = 50;
+pub const MIN_WORK: u64 = 10;
+pub const DECLINE: u64 = 3;
 
 parameter_types! {
 	pub TestParams: ParamsOf<Test> = ProtocolParams {
@@ -155,6 +157,9 @@ parameter_types! {
 		protocol_fee: Perbill::from_percent(2),
 		job_deposit: 10,
 		max_work_blocks: 1_000,
+		min_work_blocks: MIN_WORK,
+		min_reward: 1_000,
+		decline_window: DECLINE,
 		commit_window: COMMIT,
 		reveal_window: REVEAL,
 		audit_draw_delay: DRAW_DELAY,

@@ -762,6 +762,14 @@ pub struct ProtocolParams<Balance, BlockNumber> {
 	pub job_deposit: Balance,
 	/// The longest a poster may give a worker, in blocks.
 	pub max_work_blocks: BlockNumber,
+	/// The shortest a poster may give a worker, in blocks: a job nobody can do in time
+	/// would only slash honest workers as no-shows.
+	pub min_work_blocks: BlockNumber,
+	/// The least reward per assigned worker (the trainer, or each replica).
+	pub min_reward: Balance,
+	/// Blocks after an assignment during which the worker may decline it at no cost
+	/// (a job it cannot do, data it cannot verify, a price below its own).
+	pub decline_window: BlockNumber,
 	/// Blocks to commit a verdict (auditors, jurors).
 	pub commit_window: BlockNumber,
 	/// Blocks to reveal it.

@@ -39,6 +39,7 @@ pub trait WeightInfo {
 	fn rule() -> Weight;
 	fn set_params() -> Weight;
 	fn set_tolerance() -> Weight;
+	fn decline() -> Weight;
 }
 
 /// Measured weights of `pallet_compute`, with the database weights of the runtime.
@@ -448,6 +449,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(0_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Not yet measured: `post_job`'s draw plus a released bond, until
+	/// `scripts/benchmark.sh pallet_compute` is rerun.
+	fn decline() -> Weight {
+		Weight::from_parts(520_000_000, 25_000)
+			.saturating_add(T::DbWeight::get().reads(16_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
+	}
 }
 
 /// The same weights with the reference database weights, for tests.
@@ -576,5 +584,10 @@ impl WeightInfo for () {
 		Weight::from_parts(5_989_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(0_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn decline() -> Weight {
+		Weight::from_parts(520_000_000, 25_000)
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 }

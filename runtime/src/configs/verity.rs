@@ -78,6 +78,12 @@ parameter_types! {
 		// A job record with its bounded vectors full is about 4 KB.
 		job_deposit: deposit(1, 4_096),
 		max_work_blocks: 7 * DAYS,
+		// Ten minutes: enough to fetch data and start; a deadline nobody can meet would
+		// only slash honest workers as no-shows.
+		min_work_blocks: HOURS / 6,
+		min_reward: UNIT,
+		// One minute to check the data and the price, and decline for free.
+		decline_window: HOURS / 60,
 		commit_window: HOURS / 6,
 		reveal_window: HOURS / 6,
 		// Two relay-chain blocks past the relay parent a submission could have seen.

@@ -340,6 +340,122 @@ fn a_failed_job_frees_its_reserved_weights() {
 	});
 }
 
+// Hole 8: posters could force no-shows for free.
+
+#[test]
+fn impossible_deadlines_and_free_jobs_are_refused() {
+	ExtBuilder::build_and_execute(|| {
+		register(&WORKERS);
+		let d = dataset(1);
+		let post_with = |reward: Balance, work: u64| {
+			Compute::post_job(
+				RuntimeOrigin::signed(ALICE),
+				train_spec(vec![d]),
+				full_audit(),
+				reward,
+				work,
+				Balance::MAX,
+			)
+		};
+		assert_noop!(post_with(REWARD, MIN_WORK - 1), Error::<Test>::InvalidDeadline);
+		assert_noop!(post_with(999, WORK), Error::<Test>::RewardTooLow);
+		let m = model(1);
+		let spec = JobSpec::Infer {
+			model: m,
+			input: content(50),
+			input_uri: Uri::parse(b"ipfs://input").unwrap(),
+		};
+		// The minimum is per replica.
+		assert_noop!(
+			Compute::post_job(RuntimeOrigin::signed(ALICE), spec, replicas(3), 2_999, WORK, Balance::MAX),
+			Error::<Test>::RewardTooLow
+		);
+	});
+}
+
+#[test]
+fn a_worker_declines_in_time_at_no_cost_and_another_is_drawn() {
+	ExtBuilder::build_and_execute(|| {
+		let id = posted();
+		let first = trainer(id);
+		advance(DECLINE);
+		assert_ok!(Compute::decline(RuntimeOrigin::signed(first), id));
+		assert_eq!(held_stake(first), STAKE);
+		assert_eq!(Workers::<Test>::get(first).unwrap().bonded, 0);
+		assert!(events().contains(&Event::Declined { job: id, worker: first }));
+		let second = trainer(id);
+		assert_ne!(second, first);
+		assert_eq!(job(id).attempts, 2);
+		assert_eq!(job(id).status, JobStatus::Assigned { until: System::block_number() + WORK });
+		// The second declines too: the attempts are spent and the poster refunded.
+		let alice = free(ALICE);
+		assert_ok!(Compute::decline(RuntimeOrigin::signed(second), id));
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert_eq!(free(ALICE), alice + 12_210);
+		assert_eq!(held_stake(second), STAKE);
+	});
+}
+
+#[test]
+fn decline_errors() {
+	ExtBuilder::build_and_execute(|| {
+		let id = posted();
+		let worker = trainer(id);
+		let other = WORKERS.iter().copied().find(|w| *w != worker).unwrap();
+		assert_noop!(Compute::decline(RuntimeOrigin::signed(other), id), Error::<Test>::NotAssigned);
+		assert_noop!(Compute::decline(RuntimeOrigin::signed(worker), id + 1), Error::<Test>::UnknownJob);
+		advance(DECLINE + 1);
+		assert_noop!(
+			Compute::decline(RuntimeOrigin::signed(worker), id),
+			Error::<Test>::DeclineWindowClosed
+		);
+		assert_ok!(Compute::submit_result(
+			RuntimeOrigin::signed(worker),
+			id,
+			result_for(SEGMENTS)
+		));
+		assert_noop!(Compute::decline(RuntimeOrigin::signed(worker), id), Error::<Test>::WrongJobState);
+		// A replica that committed may not decline.
+		let m = model(1);
+		let spec = JobSpec::Infer {
+			model: m,
+			input: content(50),
+			input_uri: Uri::parse(b"ipfs://input").unwrap(),
+		};
+		let job_id = post(spec, replicas(2));
+		let replica = job(job_id).assignees[0].worker;
+		let output = JobOutput::Predictions(content(5));
+		assert_ok!(Compute::commit_output(
+			RuntimeOrigin::signed(replica),
+			job_id,
+			Compute::commitment_of(CommitKind::Output, job_id, &replica, output, &salt(replica))
+		));
+		assert_noop!(
+			Compute::decline(RuntimeOrigin::signed(replica), job_id),
+			Error::<Test>::DeclineWindowClosed
+		);
+	});
+}
+
+#[test]
+fn a_declining_replica_is_replaced_by_a_worker_not_on_the_job() {
+	ExtBuilder::build_and_execute(|| {
+		register(&WORKERS);
+		let m = model(1);
+		let spec = JobSpec::Infer {
+			model: m,
+			input: content(50),
+			input_uri: Uri::parse(b"ipfs://input").unwrap(),
+		};
+		let id = post(spec, replicas(3));
+		let before: Vec<AccountId> = job(id).assignees.iter().map(|a| a.worker).collect();
+		assert_ok!(Compute::decline(RuntimeOrigin::signed(before[1]), id));
+		let after: Vec<AccountId> = job(id).assignees.iter().map(|a| a.worker).collect();
+		assert_eq!((after[0], after[2]), (before[0], before[2]));
+		assert!(!before.contains(&after[1]));
+	});
+}
+
 // Hole 9: random and silent jurors never lost.
 
 #[test]

@@ -478,7 +478,7 @@ fn a_slashed_worker_below_the_minimum_goes_offline() {
 		register(&WORKERS);
 		// Stakes just above the minimum: one no-show slash takes them below it.
 		for w in WORKERS {
-			assert_ok!(Compute::unbond(RuntimeOrigin::signed(w), STAKE - 1_050));
+			assert_ok!(Compute::unbond(RuntimeOrigin::signed(w), STAKE - 1_100));
 		}
 		let d = dataset(1);
 		let JobSpec::Train(mut spec) = train_spec(vec![d]) else { unreachable!() };
@@ -488,7 +488,7 @@ fn a_slashed_worker_below_the_minimum_goes_offline() {
 			RuntimeOrigin::signed(ALICE),
 			JobSpec::Train(spec),
 			full_audit(),
-			0,
+			1_000,
 			WORK,
 			u64::MAX
 		));
