@@ -23,6 +23,7 @@ impl<T: Config> Pallet<T> {
 		let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut duties: BTreeSet<(T::AccountId, Duty)> = BTreeSet::new();
 		let mut waiting: BTreeMap<BlockNumberFor<T>, u32> = BTreeMap::new();
+		let mut frozen: BTreeMap<DatasetId, u32> = BTreeMap::new();
 		let mut wait_on = |at: BlockNumberFor<T>| {
 			let entry = waiting.entry(at).or_insert(0);
 			*entry = entry.saturating_add(1);
@@ -37,6 +38,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(id < next_job, "job id at or above NextJobId");
 			let entry = escrow.entry(job.poster.clone()).or_insert_with(Zero::zero);
 			*entry = entry.saturating_add(job.quote.total);
+			for dataset in Self::datasets_of(&job.spec) {
+				let entry = frozen.entry(dataset).or_insert(0);
+				*entry = entry.saturating_add(1);
+			}
 			for assignee in &job.assignees {
 				add_bond(&assignee.worker, assignee.bond);
 				duties.insert((assignee.worker.clone(), Duty::Work(id)));
@@ -146,6 +151,9 @@ impl<T: Config> Pallet<T> {
 				T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &who) == expected,
 				"escrow hold differs from the poster's open quotes"
 			);
+		}
+		for (dataset, jobs) in frozen {
+			ensure!(T::Datasets::jobs_using(dataset) == jobs, "a dataset's freeze count differs from its open jobs");
 		}
 		let seeds: BTreeMap<BlockNumberFor<T>, u32> =
 			Seeds::<T>::iter().map(|(at, record)| (at, record.waiting)).collect();

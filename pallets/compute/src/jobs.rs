@@ -226,6 +226,9 @@ impl<T: Config> Pallet<T> {
 		T::Currency::hold(&HoldReason::JobEscrow.into(), &poster, quote.total)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let assignees = Self::assign(id, &workers, bond)?;
+		for dataset in Self::datasets_of(&spec) {
+			T::Datasets::freeze(dataset);
+		}
 		let determinism = Self::class_of(&workers);
 		let until = Self::now().saturating_add(work_blocks);
 		let tolerance = Tolerances::<T>::get(checked.architecture.family());
@@ -815,7 +818,7 @@ impl<T: Config> Pallet<T> {
 				None
 			}
 		};
-		Jobs::<T>::remove(id);
+		Self::close(id, &job);
 		Self::deposit_event(Event::JobFinalized { job: id, model, output: None });
 		Ok(())
 	}
@@ -833,7 +836,7 @@ impl<T: Config> Pallet<T> {
 			// Only fails for a model that no longer exists; the workers are paid regardless.
 			let _ = T::Models::record_evaluation(*model, *dataset, correct, total, id);
 		}
-		Jobs::<T>::remove(id);
+		Self::close(id, &job);
 		Self::deposit_event(Event::JobFinalized { job: id, model: None, output: Some(output) });
 		Ok(())
 	}
@@ -920,9 +923,17 @@ impl<T: Config> Pallet<T> {
 			job.quote.total,
 			Precision::BestEffort,
 		)?;
-		Jobs::<T>::remove(id);
+		Self::close(id, &job);
 		Self::deposit_event(event);
 		Ok(())
+	}
+
+	/// Removes an ended job's record and thaws the datasets it froze.
+	fn close(id: JobId, job: &Job<T>) {
+		for dataset in Self::datasets_of(&job.spec) {
+			T::Datasets::thaw(dataset);
+		}
+		Jobs::<T>::remove(id);
 	}
 
 	/// Whether a challenge already disputes `segment` (audits open disputes regardless).

@@ -183,6 +183,14 @@ pub trait DatasetInspect<AccountId, Balance> {
 	fn content(dataset: DatasetId) -> Option<ContentHash>;
 	/// The format of `dataset`, whatever its status.
 	fn format(dataset: DatasetId) -> Option<DatasetFormat>;
+	/// An open job uses `dataset`: until it ends, who may read the listing (visibility,
+	/// allow-list, status) stays as it was when the job was posted, so its owner cannot
+	/// pick the job's auditors and jurors, or leave it none.
+	fn freeze(dataset: DatasetId);
+	/// A job that used `dataset` ended.
+	fn thaw(dataset: DatasetId);
+	/// How many open jobs use `dataset`.
+	fn jobs_using(dataset: DatasetId) -> u32;
 }
 
 // FRAME's macro expansion calls `expect` on values it constructed itself, and gives the
@@ -275,6 +283,10 @@ pub mod pallet {
 	pub type DatasetsByOwner<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, DatasetId, ()>;
 
+	/// How many open compute jobs use each listing; its readers are frozen while any does.
+	#[pallet::storage]
+	pub type JobsUsing<T: Config> = StorageMap<_, Twox64Concat, DatasetId, u32, ValueQuery>;
+
 	/// Open flags, at most one per listing.
 	#[pallet::storage]
 	pub type Flags<T: Config> = StorageMap<_, Twox64Concat, DatasetId, Flag<T>>;
@@ -321,6 +333,8 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// No listing has this id.
 		UnknownDataset,
+		/// Open jobs use this listing: who may read it cannot change until they end.
+		InUseByJobs,
 		/// Only the listing's owner may do this.
 		NotOwner,
 		/// A listing with this content root already exists.
@@ -462,6 +476,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut dataset = Self::owned_active(&who, id)?;
+			Self::ensure_unused(id)?;
 			dataset.visibility = visibility;
 			Datasets::<T>::insert(id, dataset);
 			Self::deposit_event(Event::VisibilityChanged { id, visibility });
@@ -474,6 +489,7 @@ pub mod pallet {
 		pub fn allow(origin: OriginFor<T>, id: DatasetId, who: T::AccountId) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			let mut dataset = Self::owned_active(&owner, id)?;
+			Self::ensure_unused(id)?;
 			ensure!(!dataset.allow_list.contains(&who), Error::<T>::AlreadyAllowed);
 			dataset.allow_list.try_push(who.clone()).map_err(|_| Error::<T>::AllowListFull)?;
 			Self::settle_deposit(id, &mut dataset)?;
@@ -488,6 +504,7 @@ pub mod pallet {
 		pub fn disallow(origin: OriginFor<T>, id: DatasetId, who: T::AccountId) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			let mut dataset = Self::owned_active(&owner, id)?;
+			Self::ensure_unused(id)?;
 			let position =
 				dataset.allow_list.iter().position(|a| a == &who).ok_or(Error::<T>::NotAllowed)?;
 			dataset.allow_list.remove(position);
@@ -505,6 +522,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut dataset = Self::owned_active(&who, id)?;
 			ensure!(!Flags::<T>::contains_key(id), Error::<T>::FlagPending);
+			Self::ensure_unused(id)?;
 			let released = T::Currency::release(
 				&HoldReason::ListingDeposit.into(),
 				&who,
@@ -599,6 +617,11 @@ pub mod pallet {
 
 impl<T: Config> Pallet<T> {
 	/// The deposit a listing record of this size requires.
+	fn ensure_unused(id: DatasetId) -> DispatchResult {
+		ensure!(JobsUsing::<T>::get(id) == 0, Error::<T>::InUseByJobs);
+		Ok(())
+	}
+
 	pub fn required_deposit(dataset: &Dataset<T>) -> BalanceOf<T> {
 		let bytes = BalanceOf::<T>::from(dataset.encoded_size() as u32);
 		T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
@@ -770,5 +793,23 @@ impl<T: Config> DatasetInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn format(dataset: DatasetId) -> Option<DatasetFormat> {
 		Datasets::<T>::get(dataset).map(|d| d.format)
+	}
+
+	fn freeze(dataset: DatasetId) {
+		JobsUsing::<T>::mutate(dataset, |count| *count = count.saturating_add(1));
+	}
+
+	fn thaw(dataset: DatasetId) {
+		JobsUsing::<T>::mutate_exists(dataset, |count| match count {
+			Some(n) if *n > 1 => *n = n.saturating_sub(1),
+			Some(_) => *count = None,
+			None => {
+				frame_support::defensive!("a dataset thawed more often than frozen");
+			}
+		});
+	}
+
+	fn jobs_using(dataset: DatasetId) -> u32 {
+		JobsUsing::<T>::get(dataset)
 	}
 }

@@ -267,6 +267,36 @@ fn a_failing_audit_is_disputed_even_when_challenges_fill_every_slot() {
 	});
 }
 
+// Hole 3: the dataset owner could pick the auditors and jurors.
+
+#[test]
+fn who_may_read_a_dataset_is_frozen_while_jobs_use_it() {
+	ExtBuilder::build_and_execute(|| {
+		let id = posted();
+		let d = 0;
+		assert_eq!(<Datasets as pallet_datasets::DatasetInspect<_, _>>::jobs_using(d), 1);
+		let err = || pallet_datasets::Error::<Test>::InUseByJobs;
+		assert_noop!(
+			Datasets::set_visibility(
+				RuntimeOrigin::signed(BOB),
+				d,
+				pallet_datasets::Visibility::AllowList
+			),
+			err()
+		);
+		assert_noop!(Datasets::allow(RuntimeOrigin::signed(BOB), d, 10), err());
+		assert_noop!(Datasets::retire(RuntimeOrigin::signed(BOB), d), err());
+		// The price may change: the job pays what it was quoted.
+		assert_ok!(Datasets::set_price(RuntimeOrigin::signed(BOB), d, 5));
+		submit_and_draw(id);
+		commit_and_reveal_audits(id, |_| true);
+		advance(CHALLENGE + 1);
+		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
+		assert_eq!(<Datasets as pallet_datasets::DatasetInspect<_, _>>::jobs_using(d), 0);
+		assert_ok!(Datasets::retire(RuntimeOrigin::signed(BOB), d));
+	});
+}
+
 // Hole 5: draws could be timed.
 
 #[test]
