@@ -38,6 +38,29 @@ function merkleRoot(leaves: Uint8Array[]): Uint8Array {
   return level[0];
 }
 
+/** `verity_primitives::content::merkle_proof`: the siblings of leaf `index`, bottom level
+ * first; an odd node carried up has no sibling at its level. */
+function merkleProof(leaves: Uint8Array[], index: number): Uint8Array[] {
+  const proof: Uint8Array[] = [];
+  let level = leaves;
+  let position = index;
+  while (level.length > 1) {
+    const sibling = level[position ^ 1];
+    if (sibling) proof.push(sibling);
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(
+        i + 1 < level.length
+          ? blake2AsU8a(u8aConcat(new Uint8Array([1]), level[i], level[i + 1]), 256)
+          : level[i],
+      );
+    }
+    level = next;
+    position = Math.floor(position / 2);
+  }
+  return proof;
+}
+
 async function waitForBlock(api: ApiPromise, target: number): Promise<void> {
   await new Promise<void>((resolve) => {
     let unsubscribe: (() => void) | undefined;
@@ -91,9 +114,13 @@ describe('compute market', () => {
 
   const jobOf = async (id: number) => (await api.query.compute.jobs(id)).unwrap();
 
+  /** The checkpoint hashes each submitted job committed to, by job id. */
+  const leavesOf: Record<number, Uint8Array[]> = {};
+
   const submitResult = async (id: number) => {
     const trainer = workers[(await jobOf(id)).assignees[0].worker.toString()];
     const leaves = Array.from({ length: SEGMENTS + 1 }, () => randomAsU8a(32));
+    leavesOf[id] = leaves;
     await submit(
       api,
       api.tx.compute.submitResult(id, {
@@ -160,7 +187,7 @@ describe('compute market', () => {
         api,
         api.tx.compute.registerWorker(
           STAKE,
-          { backend: 'Cpu', device: 'e2e cpu', memoryMib: 8_192, maxParameters: 1_000_000 },
+          { backend: 'Cpu', device: 'e2e cpu', memoryMib: 8_192, maxParameters: 1_000_000, determinism: 1 },
           `https://${pair.meta.name}.example`,
         ),
         pair,
@@ -200,26 +227,47 @@ describe('compute market', () => {
     assert.deepEqual(duties.toJSON(), [{ work: id }]);
 
     await submitResult(id);
-    // The audits are drawn a few blocks later, from randomness the trainer could not know.
+    // The audits are drawn a few blocks later, from the randomness recorded at the end of
+    // block `drawAt`, which the trainer could not know.
     const awaiting = (await jobOf(id)).status;
     assert.ok(awaiting.isAwaitingAudits);
-    await waitForBlock(api, awaiting.asAwaitingAudits.drawAt.toNumber());
+    await waitForBlock(api, awaiting.asAwaitingAudits.drawAt.toNumber() + 1);
     await submit(api, api.tx.compute.drawAudits(id), alice);
     const submitted = await jobOf(id);
     assert.ok(submitted.status.isSubmitted);
     const audits = submitted.audits;
     assert.equal(audits.length, SEGMENTS);
 
+    // Every auditor shares the trainer's determinism class: its pass names the trainer's
+    // end-of-segment leaf, which the chain checks with the Merkle proof.
+    assert.ok(audits.every((a) => a.exact.isTrue));
+    const leaves = leavesOf[id];
     const salt = randomAsU8a(32);
+    const reportOf = (segment: number) => ({ endState: u8aToHex(leaves[segment + 1]), passed: true });
     for (const audit of audits) {
+      const segment = audit.segment.toNumber();
       const commitment = blake2AsU8a(
-        api.createType('(u64, AccountId32, (u32, bool), [u8; 32])', [id, audit.auditor, [audit.segment, true], salt]).toU8a(),
+        api
+          .createType('(Bytes, u64, AccountId32, (u32, ([u8; 32], bool)), [u8; 32])', [
+            'verity/compute/audit',
+            id,
+            audit.auditor,
+            [segment, [leaves[segment + 1], true]],
+            salt,
+          ])
+          .toU8a(),
         256,
       );
-      await submit(api, api.tx.compute.commitAudit(id, audit.segment, commitment), workers[audit.auditor.toString()]);
+      await submit(api, api.tx.compute.commitAudit(id, segment, commitment), workers[audit.auditor.toString()]);
     }
     for (const audit of audits) {
-      await submit(api, api.tx.compute.revealAudit(id, audit.segment, true, salt), workers[audit.auditor.toString()]);
+      const segment = audit.segment.toNumber();
+      const proof = merkleProof(leaves, segment + 1).map((h) => u8aToHex(h));
+      await submit(
+        api,
+        api.tx.compute.revealAudit(id, segment, reportOf(segment), proof, salt),
+        workers[audit.auditor.toString()],
+      );
     }
     assert.ok((await jobOf(id)).audits.every((a) => a.passed.isSome && a.passed.unwrap().isTrue));
 

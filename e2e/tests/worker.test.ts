@@ -145,6 +145,8 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
       roundWindow: 3,
       appealWindow: 3,
       jurySize: 3,
+      minWorkBlocks: 25,
+      declineWindow: 20,
     });
     await submit(api, api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
 
@@ -310,17 +312,20 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
     const out = await run('verity-worker', [...nodeArg(), 'dataset', 'publish', join(dir, 'listed.tar'), '--uri', `${files.url}/tampered.tar`], aliceEnv);
     const bad = Number(/dataset (\d+):/.exec(out)?.[1]);
     const slashedBefore = seen.filter((s) => s.event.section === 'compute' && s.event.method === 'Slashed').length;
-    const id = await postTraining({ dataset: bad, steps: 100, interval: 20, workBlocks: 6 });
+    const id = await postTraining({ dataset: bad, steps: 100, interval: 20, workBlocks: 30 });
     const ended = await waitFor(`job ${id} ended`, (s) => ofJob(id, 'JobExpired')(s) || ofJob(id, 'JobFinalized')(s), 300_000);
     assert.equal(ended.event.method, 'JobExpired', 'nobody trained on bad data');
     assert.equal(seen.filter(ofJob(id, 'ResultSubmitted')).length, 0);
     const refusers = [...workers.values()].filter((w) => /declining the job.*bad data/s.test(w.log()));
     assert.ok(refusers.length >= 1, 'the assigned workers refused the data');
+    const declined = seen.filter(ofJob(id, 'Declined')).length;
     const noShows = seen.filter(ofJob(id, 'NoShow')).length;
     const slashed = seen.filter((s) => s.event.section === 'compute' && s.event.method === 'Slashed').length - slashedBefore;
-    // The chain cannot yet tell a refusal of bad data from a no-show: each refusing
-    // assignee is slashed as a no-show (see the issue's closing note).
-    console.log(`bad data: ${refusers.length} worker(s) refused, ${noShows} no-show(s), ${slashed} slash(es)`);
+    // Each assignee declined on chain within the decline window: nobody is slashed.
+    assert.ok(declined >= 1, 'the refusals were declined on chain');
+    assert.equal(noShows, 0);
+    assert.equal(slashed, 0);
+    console.log(`bad data: ${refusers.length} worker(s) refused, ${declined} declined, ${noShows} no-show(s), ${slashed} slash(es)`);
     timings['4 bad data'] = (Date.now() - started) / 1000;
   });
 });

@@ -52,6 +52,34 @@ impl Backend {
 		})
 	}
 
+	/// The determinism class this backend runs in on this machine, as a worker declares it
+	/// on chain: two workers of one class produce bit-identical runs, so an audit between
+	/// them is an exact hash comparison. It names the backend, this crate's version (its
+	/// kernels), the CPU architecture and the vector extensions CPU kernels dispatch on.
+	pub fn determinism_class(self) -> u32 {
+		let mut tag = format!(
+			"verity-ml/{}/{}/{}",
+			env!("CARGO_PKG_VERSION"),
+			self.name(),
+			std::env::consts::ARCH
+		);
+		#[cfg(target_arch = "x86_64")]
+		for (feature, present) in [
+			("avx2", std::arch::is_x86_feature_detected!("avx2")),
+			("fma", std::arch::is_x86_feature_detected!("fma")),
+			("avx512f", std::arch::is_x86_feature_detected!("avx512f")),
+		] {
+			if present {
+				tag.push('+');
+				tag.push_str(feature);
+			}
+		}
+		let hash = blake2b_simd::Params::new().hash_length(4).hash(tag.as_bytes());
+		let mut bytes = [0u8; 4];
+		bytes.copy_from_slice(hash.as_bytes());
+		u32::from_le_bytes(bytes)
+	}
+
 	/// The backend's name on the command line.
 	pub fn name(self) -> &'static str {
 		match self {

@@ -290,11 +290,40 @@ pub fn runtime_error_name(error: &anyhow::Error) -> Option<&str> {
 	error.downcast_ref::<RuntimeError>().map(|e| e.name.as_str())
 }
 
-/// `blake2_256(encode((subject, who, value, salt)))`: a commitment as the compute pallet
-/// computes it.
-pub fn commitment(subject: u64, who: &AccountId32, value: &impl codec::Encode, salt: &[u8; 32]) -> [u8; 32] {
+/// What a commitment commits to: the compute pallet's domain tags, hashed first, so a
+/// commitment of one kind can never be revealed as another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitKind {
+	/// An auditor's `(segment, AuditReport)`.
+	Audit,
+	/// A replica's output.
+	Output,
+	/// A juror's vote.
+	Vote,
+}
+
+impl CommitKind {
+	/// The pallet's tag for this kind.
+	pub fn tag(self) -> &'static [u8] {
+		match self {
+			CommitKind::Audit => b"verity/compute/audit",
+			CommitKind::Output => b"verity/compute/output",
+			CommitKind::Vote => b"verity/compute/vote",
+		}
+	}
+}
+
+/// `blake2_256(encode((kind tag, subject, who, value, salt)))`: a commitment as the compute
+/// pallet computes it.
+pub fn commitment(
+	kind: CommitKind,
+	subject: u64,
+	who: &AccountId32,
+	value: &impl codec::Encode,
+	salt: &[u8; 32],
+) -> [u8; 32] {
 	use codec::Encode;
-	let encoded = (subject, who.0, value, salt).encode();
+	let encoded = (kind.tag(), subject, who.0, value, salt).encode();
 	let hash = blake2b_simd::Params::new().hash_length(32).hash(&encoded);
 	let mut out = [0u8; 32];
 	out.copy_from_slice(hash.as_bytes());
@@ -366,10 +395,11 @@ mod tests {
 	fn commitments_bind_subject_account_value_and_salt() {
 		let alice = AccountId32([1; 32]);
 		let bob = AccountId32([2; 32]);
-		let a = commitment(7, &alice, &(3u32, true), &[9; 32]);
-		assert_ne!(a, commitment(8, &alice, &(3u32, true), &[9; 32]));
-		assert_ne!(a, commitment(7, &bob, &(3u32, true), &[9; 32]));
-		assert_ne!(a, commitment(7, &alice, &(3u32, false), &[9; 32]));
-		assert_ne!(a, commitment(7, &alice, &(3u32, true), &[8; 32]));
+		let a = commitment(CommitKind::Audit, 7, &alice, &(3u32, true), &[9; 32]);
+		assert_ne!(a, commitment(CommitKind::Audit, 8, &alice, &(3u32, true), &[9; 32]));
+		assert_ne!(a, commitment(CommitKind::Audit, 7, &bob, &(3u32, true), &[9; 32]));
+		assert_ne!(a, commitment(CommitKind::Audit, 7, &alice, &(3u32, false), &[9; 32]));
+		assert_ne!(a, commitment(CommitKind::Audit, 7, &alice, &(3u32, true), &[8; 32]));
+		assert_ne!(a, commitment(CommitKind::Vote, 7, &alice, &(3u32, true), &[9; 32]));
 	}
 }

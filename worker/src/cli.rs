@@ -565,7 +565,9 @@ async fn run_worker(chain: Chain, args: RunArgs) -> anyhow::Result<()> {
 		),
 		memory_mib: args.memory_mib,
 		max_parameters: args.max_parameters,
+		determinism: backend.determinism_class(),
 	};
+	tracing::info!(class = capabilities.determinism, "determinism class");
 	ensure_registered(&tx, &me, capabilities, &public_url, chain::parse_tokens(&args.stake)?).await?;
 
 	let cancel = Arc::new(AtomicBool::new(false));
@@ -658,6 +660,7 @@ async fn ensure_registered(
 				worker.capabilities.max_parameters == capabilities.max_parameters &&
 				worker.capabilities.device.0 == capabilities.device.0 &&
 				worker.capabilities.memory_mib == capabilities.memory_mib &&
+				worker.capabilities.determinism == capabilities.determinism &&
 				std::mem::discriminant(&worker.capabilities.backend) ==
 					std::mem::discriminant(&capabilities.backend);
 			if !same {

@@ -375,6 +375,8 @@ pub struct AuditVerdict {
 	pub exact: bool,
 	/// The largest relative L2 distance of a tensor.
 	pub divergence: f64,
+	/// The hash of the checkpoint the replay ended with.
+	pub replayed: Hash256,
 }
 
 /// Replays segment `from → claimed` of `plan` and judges `claimed`. The checkpoints'
@@ -401,6 +403,7 @@ pub fn audit_segment(
 		passed: verdict.accepted(),
 		exact: verdict.exact(),
 		divergence: verdict.divergence.max(),
+		replayed: verdict.replayed,
 	})
 }
 

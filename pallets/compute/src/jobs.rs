@@ -261,7 +261,10 @@ impl<T: Config> Pallet<T> {
 
 	/// An assignee's bond: the bond ratio of the job's value, at least the minimum bond.
 	pub(crate) fn assignment_bond(quote: &Quote<T>, params: &ParamsOf<T>) -> BalanceOf<T> {
-		params.bond_ratio.mul_ceil(quote.total.saturating_sub(quote.deposit)).max(params.min_bond)
+		params
+			.bond_ratio
+			.saturating_mul_int(quote.total.saturating_sub(quote.deposit))
+			.max(params.min_bond)
 	}
 
 	fn assign(

@@ -127,7 +127,7 @@ use pallet_models::ModelRegistry;
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{Saturating, Zero},
-	Perbill,
+	FixedPointNumber, FixedU128, Perbill,
 };
 pub use verity_primitives::{
 	ArchitectureFamily, ArchitectureSpec, ContentHash, DatasetId, Hash256, JobId, Licence, ModelId,

@@ -147,7 +147,7 @@ parameter_types! {
 	pub TestParams: ParamsOf<Test> = ProtocolParams {
 		min_stake: 1_000,
 		unbonding_period: 100,
-		bond_ratio: Perbill::from_percent(50),
+		bond_ratio: FixedU128::from_rational(1, 2),
 		min_bond: 100,
 		audit_bond: 200,
 		challenge_bond: 500,

@@ -742,8 +742,10 @@ pub struct ProtocolParams<Balance, BlockNumber> {
 	pub min_stake: Balance,
 	/// Blocks unbonded stake stays held (and slashable).
 	pub unbonding_period: BlockNumber,
-	/// An assignee's bond as a fraction of the job's value (reward + fees)...
-	pub bond_ratio: Perbill,
+	/// An assignee's bond as a multiple of the job's value (reward + fees)... Above one, so
+	/// that a trainer caught falsifying loses several times what skipping the work saved
+	/// (see the strategy table in the pallet docs).
+	pub bond_ratio: FixedU128,
 	/// ...but never less than this.
 	pub min_bond: Balance,
 	/// An auditor's bond per segment.
@@ -797,6 +799,56 @@ pub struct ProtocolParams<Balance, BlockNumber> {
 	pub winner_share: Perbill,
 	/// The majority jurors' share of a loser's slash; the rest goes to the treasury.
 	pub jurors_share: Perbill,
+}
+
+impl<Balance, BlockNumber> ProtocolParams<Balance, BlockNumber>
+where
+	Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy,
+	BlockNumber: sp_runtime::traits::AtLeast32BitUnsigned + Copy,
+{
+	/// The parameters a network starts with, given its token `unit`, the blocks in an
+	/// `hour` and a job record's storage deposit. The runtime uses them, and the strategy
+	/// simulation (`tests/strategies.rs`) proves cheating does not pay under them.
+	pub fn recommended(unit: Balance, hour: BlockNumber, job_deposit: Balance) -> Self {
+		let units = |n: u32| unit.saturating_mul(n.into());
+		let minutes = |n: u32| hour.saturating_mul(n.into()) / 60u32.into();
+		let day = hour.saturating_mul(24u32.into());
+		Self {
+			min_stake: units(1_000),
+			unbonding_period: day.saturating_mul(7u32.into()),
+			// Five times the job's value: a trainer caught falsifying loses far more than
+			// skipping the work saved, even when only one segment is audited.
+			bond_ratio: FixedU128::from_u32(5),
+			min_bond: units(10),
+			audit_bond: units(10),
+			challenge_bond: units(50),
+			juror_bond: units(10),
+			min_audit_rate: Perbill::from_percent(5),
+			audit_fee: Perbill::from_percent(10),
+			protocol_fee: Perbill::from_percent(2),
+			job_deposit,
+			max_work_blocks: day.saturating_mul(7u32.into()),
+			// Enough to fetch the data and start: a deadline nobody can meet would only
+			// slash honest workers as no-shows.
+			min_work_blocks: minutes(10),
+			min_reward: unit,
+			// A minute to check the data and the price, and decline for free.
+			decline_window: minutes(1),
+			commit_window: minutes(10),
+			reveal_window: minutes(10),
+			// Past the relay parent a submission could have seen (two relay blocks).
+			audit_draw_delay: 5u32.into(),
+			challenge_window: hour.saturating_mul(2u32.into()),
+			round_window: minutes(10),
+			appeal_window: day,
+			jury_size: 5,
+			max_attempts: 3,
+			stake_slash: Perbill::from_percent(10),
+			no_show_slash: Perbill::from_percent(20),
+			winner_share: Perbill::from_percent(50),
+			jurors_share: Perbill::from_percent(30),
+		}
+	}
 }
 
 /// Where a share of a job's payment or of a slash goes: passed to [`RouteRewards`] so the

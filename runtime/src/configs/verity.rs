@@ -58,46 +58,16 @@ impl pallet_models::Config for Runtime {
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
 }
 
-/// Blocks per hour and per day at 6-second blocks.
+/// Blocks per hour at 6-second blocks.
 const HOURS: BlockNumber = 600;
-const DAYS: BlockNumber = 24 * HOURS;
 
 parameter_types! {
 	/// The compute market's starting parameters; governance (`ParamsOrigin`) tunes them.
-	pub ComputeParams: pallet_compute::ParamsOf<Runtime> = pallet_compute::ProtocolParams {
-		min_stake: 1_000 * UNIT,
-		unbonding_period: 7 * DAYS,
-		bond_ratio: Perbill::from_percent(50),
-		min_bond: 10 * UNIT,
-		audit_bond: 10 * UNIT,
-		challenge_bond: 50 * UNIT,
-		juror_bond: 10 * UNIT,
-		min_audit_rate: Perbill::from_percent(5),
-		audit_fee: Perbill::from_percent(10),
-		protocol_fee: Perbill::from_percent(2),
-		// A job record with its bounded vectors full is about 4 KB.
-		job_deposit: deposit(1, 4_096),
-		max_work_blocks: 7 * DAYS,
-		// Ten minutes: enough to fetch data and start; a deadline nobody can meet would
-		// only slash honest workers as no-shows.
-		min_work_blocks: HOURS / 6,
-		min_reward: UNIT,
-		// One minute to check the data and the price, and decline for free.
-		decline_window: HOURS / 60,
-		commit_window: HOURS / 6,
-		reveal_window: HOURS / 6,
-		// Two relay-chain blocks past the relay parent a submission could have seen.
-		audit_draw_delay: 5,
-		challenge_window: 2 * HOURS,
-		round_window: HOURS / 6,
-		appeal_window: DAYS,
-		jury_size: 5,
-		max_attempts: 3,
-		stake_slash: Perbill::from_percent(10),
-		no_show_slash: Perbill::from_percent(20),
-		winner_share: Perbill::from_percent(50),
-		jurors_share: Perbill::from_percent(30),
-	};
+	/// The compute market's starting parameters; governance (`ParamsOrigin`) tunes them.
+	/// One definition, shared with the pallet's strategy simulation, which proves that no
+	/// cheating strategy pays under them.
+	pub ComputeParams: pallet_compute::ParamsOf<Runtime> =
+		pallet_compute::ProtocolParams::recommended(UNIT, HOURS, deposit(1, 4_096));
 }
 
 /// The randomness the compute market draws workers, audits and juries from.

@@ -1,6 +1,9 @@
 //! Auditor: fetch the trainer's checkpoint log and the segment's two checkpoints from its
 //! endpoint, check them against the Merkle root the trainer committed on chain, replay the
-//! segment, compare within the job's ε, then commit and reveal the verdict.
+//! segment, compare within the job's ε, then commit and reveal a report: the end state it
+//! vouches for and its verdict. A pass vouches for the trainer's end-of-segment leaf and
+//! reveals it with its Merkle proof, which the chain checks when the auditor is in the
+//! trainer's determinism class; a fail reveals the state the replay reached.
 //!
 //! A trainer that does not serve what it committed to (or serves something else) fails
 //! the audit: withholding is never cheaper than serving.
@@ -10,16 +13,23 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::Context;
-use crate::chain::{commitment, compute_types as ct, verity, AtBlock};
+use crate::chain::{commitment, compute_types as ct, verity, AtBlock, CommitKind};
 use crate::engine::{self, AuditVerdict, RunLog};
 use crate::jobs::Job;
 use crate::store::{read_json, write_json};
 
-/// An audit's verdict and salt, written before the commitment is submitted.
+/// An audit's report and salt, written before the commitment is submitted.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AuditRecord {
 	/// The verdict.
 	pub passed: bool,
+	/// The end state vouched for (hex): the trainer's leaf on a pass, the replayed state
+	/// on a fail.
+	#[serde(default)]
+	pub end_state: String,
+	/// The Merkle proof of the trainer's leaf after the segment (hex), when known.
+	#[serde(default)]
+	pub end_proof: Vec<String>,
 	/// The commitment's salt (hex).
 	pub salt: String,
 	/// Why, in words.
@@ -46,14 +56,34 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) 
 			let record = match record {
 				Some(r) => r,
 				None => {
-					let (passed, reason) = match replay(ctx, at, id, segment, &job).await? {
-						Verdict::Replayed(v) => (
-							v.passed,
-							format!("replayed: exact {}, divergence {:.3e}", v.exact, v.divergence),
-						),
-						Verdict::NotServed(why) => (false, format!("trainer did not serve: {why}")),
+					let (passed, end_state, end_proof, reason) = match replay(ctx, at, id, segment, &job).await? {
+						Verdict::Replayed { verdict: v, leaf, proof } => {
+							if v.passed && !v.exact && entry.exact {
+								tracing::warn!(
+									job = id,
+									segment,
+									divergence = v.divergence,
+									"same determinism class, yet the replay is not bit-exact"
+								);
+							}
+							let state = if v.passed { leaf } else { v.replayed };
+							(
+								v.passed,
+								state,
+								proof,
+								format!("replayed: exact {}, divergence {:.3e}", v.exact, v.divergence),
+							)
+						},
+						Verdict::NotServed(why) =>
+							(false, [0u8; 32], Vec::new(), format!("trainer did not serve: {why}")),
 					};
-					let r = AuditRecord { passed, salt: hex::encode(crate::chain::salt()?), reason };
+					let r = AuditRecord {
+						passed,
+						end_state: hex::encode(end_state),
+						end_proof: end_proof.iter().map(hex::encode).collect(),
+						salt: hex::encode(crate::chain::salt()?),
+						reason,
+					};
 					// The salt is on disk before the commitment that needs it is on chain.
 					write_json(&path, &r)?;
 					ctx.metrics.audits.with_label_values(&[if passed { "pass" } else { "fail" }]).inc();
@@ -61,7 +91,9 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) 
 				},
 			};
 			let salt = engine::parse_hash(&record.salt)?;
-			let hash = commitment(id, &ctx.me, &(segment, record.passed), &salt);
+			let end_state = engine::parse_hash(&record.end_state)?;
+			// `AuditReport { end_state, passed }` encodes as the pair.
+			let hash = commitment(CommitKind::Audit, id, &ctx.me, &(segment, (end_state, record.passed)), &salt);
 			ctx.submit("commit_audit", &verity::tx().compute().commit_audit(id, segment, hash)).await?;
 			tracing::info!(job = id, segment, passed = record.passed, reason = %record.reason, "audit committed");
 		},
@@ -78,9 +110,18 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) 
 				anyhow::anyhow!("audit {id}/{segment} was committed but its salt is not on disk")
 			})?;
 			let salt = engine::parse_hash(&record.salt)?;
+			let report =
+				ct::AuditReport { end_state: engine::parse_hash(&record.end_state)?, passed: record.passed };
+			let proof = record.end_proof.iter().map(|h| engine::parse_hash(h)).collect::<anyhow::Result<Vec<_>>>()?;
 			ctx.submit(
 				"reveal_audit",
-				&verity::tx().compute().reveal_audit(id, segment, record.passed, salt),
+				&verity::tx().compute().reveal_audit(
+					id,
+					segment,
+					report,
+					verity::runtime_types::bounded_collections::bounded_vec::BoundedVec(proof),
+					salt,
+				),
 			)
 			.await?;
 			tracing::info!(job = id, segment, passed = record.passed, "audit revealed");
@@ -92,8 +133,9 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) 
 
 /// The outcome of trying to replay a segment.
 enum Verdict {
-	/// The segment was replayed.
-	Replayed(AuditVerdict),
+	/// The segment was replayed; `leaf` is the trainer's end-of-segment checkpoint hash and
+	/// `proof` its Merkle proof against the committed root.
+	Replayed { verdict: AuditVerdict, leaf: [u8; 32], proof: Vec<[u8; 32]> },
 	/// The trainer did not serve a file it committed to, or served a different one.
 	NotServed(String),
 }
@@ -154,7 +196,9 @@ async fn replay(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: &Job) -
 		engine::audit_segment(&plan, &data, &from, &claimed, backend)
 	})
 	.await??;
-	Ok(Verdict::Replayed(verdict))
+	let proof = verity_primitives::content::merkle_proof(&leaves, segment as usize + 1)
+		.ok_or_else(|| anyhow::anyhow!("no proof for checkpoint {}", segment + 1))?;
+	Ok(Verdict::Replayed { verdict, leaf: *to_hash, proof })
 }
 
 /// GETs a URL with a few retries; the error is a sentence for the audit record.

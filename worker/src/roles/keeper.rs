@@ -79,8 +79,9 @@ impl Keeper {
 				continue;
 			};
 			let due = match job.status {
+				// The draw uses the seed recorded at the end of block `draw_at`.
 				ct::JobStatus::AwaitingAudits { draw_at, .. } =>
-					(now >= u64::from(draw_at)).then_some((u64::from(draw_at), Call::DrawAudits)),
+					(now > u64::from(draw_at)).then_some((u64::from(draw_at) + 1, Call::DrawAudits)),
 				ct::JobStatus::Assigned { until } | ct::JobStatus::Revealing { until } =>
 					(now > u64::from(until)).then_some((u64::from(until) + 1, Call::ProcessJob)),
 				ct::JobStatus::Submitted { challenge_until, .. } if job.disputes.0.is_empty() =>
@@ -105,8 +106,9 @@ impl Keeper {
 				settled.push(id);
 				continue;
 			};
-			let waiting = matches!(dispute.phase, ct::DisputePhase::Escalated);
-			if !waiting && now > u64::from(dispute.deadline) + stagger(ctx, id) {
+			// Every phase has a deadline: a jury to draw, a move or vote missed, a verdict to
+			// enforce, or an escalation the appeal origin let lapse.
+			if now > u64::from(dispute.deadline) + stagger(ctx, id) {
 				nudge(ctx, in_hand, id, Call::ProcessDispute);
 			}
 		}

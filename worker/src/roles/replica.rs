@@ -7,7 +7,7 @@ use subxt::ext::codec::{Decode, Encode};
 use subxt::utils::Static;
 
 use super::Context;
-use crate::chain::{commitment, compute_types as ct, verity, AtBlock};
+use crate::chain::{commitment, compute_types as ct, verity, AtBlock, CommitKind};
 use crate::engine;
 use crate::jobs::Job;
 use crate::store::{read_json, write_json};
@@ -50,7 +50,7 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, job: Job) -> anyhow::Res
 			};
 			let output = decode_output(&record)?;
 			let salt = engine::parse_hash(&record.salt)?;
-			let hash = commitment(id, &ctx.me, &output, &salt);
+			let hash = commitment(CommitKind::Output, id, &ctx.me, &output, &salt);
 			ctx.submit("commit_output", &verity::tx().compute().commit_output(id, hash)).await?;
 			tracing::info!(job = id, output = %record.summary, "output committed");
 		},

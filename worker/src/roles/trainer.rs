@@ -75,6 +75,10 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, job: Job) -> anyhow::Res
 			Ok(None) => return Ok(()), // cancelled: resumes from the last checkpoint
 			Err(Decline(reason)) => {
 				tracing::error!(job = id, %reason, "declining the job");
+				// Free within the decline window; past it the chain counts a no-show.
+				if let Err(e) = ctx.submit("decline", &verity::tx().compute().decline(id)).await {
+					tracing::warn!(job = id, error = %e, "could not decline on chain; the deadline will lapse");
+				}
 				ctx.metrics.declined.with_label_values(&[reason.kind()]).inc();
 				state.phase = Phase::Declined;
 				state.declined = Some(reason.to_string());
