@@ -50,11 +50,57 @@
 //!
 //! A trainer that falsifies `f` of `n` segments, with `a` segments audited (drawn uniformly
 //! without replacement after it committed), escapes every audit with probability
-//! `C(n−f, a) / C(n, a)` ≤ `(1 − a/n)^f` — see [`audit::escape_probability`]. With a 10%
-//! audit rate a trainer that fakes one segment of 100 is caught with probability 0.10; one
-//! that fakes 10 segments (to save 10% of its compute) with probability 0.67; faking half
-//! the run is caught with probability > 0.999. Challengers raise this further: any worker
-//! may replay any segment and challenge.
+//! `C(n−f, a) / C(n, a)` ≤ `(1 − a/n)^f` — see [`audit::escape_probability`]. Audits that
+//! fall to the cheater's own sybils (a share `s` of the stake) do not count, so detection
+//! is about `1 − (1 − (1 − s)·a/n)^f`. A rate the per-job cap cannot honour is refused.
+//!
+//! **A pass costs the replay it claims.** Workers declare a *determinism class*
+//! ([`DeterminismClass`]: backend, kernels, CPU features); auditors of the trainer's class
+//! are drawn first, and such an *exact* audit commits to the hash of the checkpoint its
+//! replay ended with before the trainer's leaf is public, then reveals it with the leaf's
+//! Merkle proof: the chain passes it only on equality, and any mismatch opens a dispute of
+//! its own (should the trainer's leaf turn out to be the auditor's state after all, the
+//! audit is vindicated). Cross-class audits fall back to the ε verdict. Every auditor that
+//! passed a segment its trainer later loses is slashed like the trainer. A failing audit
+//! always opens a dispute, whatever challengers hold; a defender that beats an audit earns
+//! nothing from the auditor's slash, so withholding checkpoints from auditors cannot pay.
+//!
+//! **Draws cannot be timed.** Audit and jury draws are scheduled for a block when they
+//! become possible; that block's randomness is recorded when it is finalized ([`Seeds`])
+//! and used whoever calls the draw, whenever.
+//!
+//! **Prices.** Bonds are a multiple ([`ProtocolParams::bond_ratio`], 5 by default) of the
+//! job's value; jurors who vote against the verdict or not at all lose their bond to the
+//! majority; slashes reach stake that is unbonding; an escalation the appeal origin leaves
+//! unruled refunds the job.
+//!
+//! The strategy simulation (`src/tests/strategies.rs`) plays each strategy against this
+//! pallet under [`ProtocolParams::recommended`] (the runtime's defaults: a 100 UNIT job of
+//! 20 segments audited at the minimum 5%, workers staking 2 000 UNIT, compute costing half
+//! the reward), weighting the worlds where the cheat is caught and where it escapes by
+//! their exact probabilities:
+//!
+//! | strategy | caught | mean net gain | what cheating saved | loss ÷ saved |
+//! |---|---|---|---|---|
+//! | trainer falsifies 1 segment of 20 | 5.0% | −37.70 UNIT | 2.50 UNIT | 16× |
+//! | trainer falsifies 10% of segments | 10.0% | −75.40 UNIT | 5.00 UNIT | 16× |
+//! | trainer falsifies every segment | 100% | −754.00 UNIT | 50.00 UNIT | 16× |
+//! | trainer with 20% of the stake falsifies 1 segment | 4.0% | −30.13 UNIT | 2.50 UNIT | 13× |
+//! | trainer's sybils fill the dispute slots, it falsifies 1 | 5.0% | −271.71 UNIT | 2.50 UNIT | 110× |
+//! | trainer withholds checkpoints from auditors | — | ±0 | 0 | — |
+//! | lazy auditor (passes without replaying) | 100% | −216.50 UNIT | 2.50 UNIT | 88× |
+//! | auditor copies a falsifying trainer's leaked leaves | 100% | −339.50 UNIT | 2.50 UNIT | 137× |
+//! | random juror | 50% | −25.81 UNIT | 0.31 UNIT | 84× |
+//! | silent juror | 100% | −51.93 UNIT | 0.31 UNIT | 167× |
+//! | frivolous challenger | 100% | −245.00 UNIT | 0 | — |
+//! | two of three replicas collude on a wrong output | 100% | −1 284.67 UNIT | 33.33 UNIT | 40× |
+//! | poster forces no-shows | refused or declined | ±0 | 0 | — |
+//!
+//! For a single faked segment the loss ÷ saved ratio is about `16 · a · (1 − s)`: at the
+//! minimum rate (one audit in 20 segments) it stays above 10× while the cheater holds less
+//! than about 37% of the stake; each further audited segment adds 16×. Still open: a
+//! poster that owns private data chooses its readers before posting, and the delivered
+//! weights and the first checkpoint are not yet bound to the run.
 //!
 //! ## Randomness
 //!

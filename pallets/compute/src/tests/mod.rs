@@ -6,5 +6,6 @@ mod disputes;
 mod inference;
 mod loopholes;
 mod params;
+mod strategies;
 mod training;
 mod workers;
