@@ -211,7 +211,7 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
     const workerCpu = [...workers.values()].reduce((sum, w, i) => sum + processCpuSeconds(w.child.pid!) - cpuBefore[i], 0);
 
     const audits = seen.filter(ofJob(id, 'AuditRevealed'));
-    assert.ok(audits.length >= 1 && audits.every((a) => a.event.data[2].toString() === 'true'), 'every audit passed');
+    assert.ok(audits.length >= 1 && audits.every((a) => a.event.data[3].toString() === 'true'), 'every audit passed');
     trainedModel = Number(JSON.parse(finalized.event.data[1].toString()));
     const model = (await api.query.models.models(trainedModel)).unwrap();
     assert.deepEqual(model.lineage.toJSON(), { trainedBy: { job: id } });

@@ -888,11 +888,12 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 					Some(format!("result submitted: weights {}", crate::content::content_name(&weights.0))),
 				E::AuditsDrawn { job, audits } if *job == id =>
 					Some(format!("{} audit(s) drawn", audits.len())),
-				E::AuditRevealed { job, segment, passed } if *job == id =>
+				E::AuditRevealed { job, segment, passed, .. } if *job == id =>
 					Some(format!("audit of segment {segment}: {}", if *passed { "pass" } else { "FAIL" })),
 				E::OutputRevealed { job, worker, output } if *job == id =>
 					Some(format!("{worker} revealed {}", output_text(output))),
 				E::NoShow { job, worker } if *job == id => Some(format!("{worker} did not show")),
+				E::Declined { job, worker } if *job == id => Some(format!("{worker} declined")),
 				E::DisputeOpened { dispute, job, .. } if *job == id => Some(format!("dispute {dispute} opened")),
 				_ => None,
 			};

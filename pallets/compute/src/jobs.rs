@@ -836,8 +836,11 @@ impl<T: Config> Pallet<T> {
 		if let (JobSpec::Evaluate { model, dataset }, JobOutput::Score { correct, total }) =
 			(&job.spec, output)
 		{
-			// Only fails for a model that no longer exists; the workers are paid regardless.
-			let _ = T::Models::record_evaluation(*model, *dataset, correct, total, id);
+			// Models are never deleted and the score was checked on reveal: this cannot fail,
+			// and the workers are paid regardless.
+			if T::Models::record_evaluation(*model, *dataset, correct, total, id).is_err() {
+				defensive!("an evaluation of an existing model was refused");
+			}
 		}
 		Self::close(id, &job);
 		Self::deposit_event(Event::JobFinalized { job: id, model: None, output: Some(output) });
@@ -855,17 +858,20 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let quote = &job.quote;
 		let escrow: BalanceOf<T> = quote.total.saturating_sub(quote.deposit);
-		T::Currency::release(
+		let released = T::Currency::release(
 			&HoldReason::JobEscrow.into(),
 			&job.poster,
 			quote.deposit,
 			Precision::BestEffort,
 		)?;
-		let (mut credit, _) = <T::Currency as BalancedHold<_>>::slash(
+		let (mut credit, missing) = <T::Currency as BalancedHold<_>>::slash(
 			&HoldReason::JobEscrow.into(),
 			&job.poster,
 			escrow,
 		);
+		if released != quote.deposit || !missing.is_zero() {
+			defensive!("a job's escrow hold was smaller than its quote");
+		}
 		let mut pay = |share: Share, to: &T::AccountId, amount: BalanceOf<T>| {
 			let (part, rest) = core::mem::replace(&mut credit, CreditOf::<T>::zero()).split(amount);
 			credit = rest;
@@ -920,12 +926,15 @@ impl<T: Config> Pallet<T> {
 		for dispute in &job.disputes {
 			Self::drop_dispute(*dispute);
 		}
-		T::Currency::release(
+		let released = T::Currency::release(
 			&HoldReason::JobEscrow.into(),
 			&job.poster,
 			job.quote.total,
 			Precision::BestEffort,
 		)?;
+		if released != job.quote.total {
+			defensive!("a job's escrow hold was smaller than its quote");
+		}
 		Self::close(id, &job);
 		Self::deposit_event(event);
 		Ok(())

@@ -23,6 +23,10 @@ pub struct TrainState {
 	pub outcome: Option<RunOutcome>,
 	/// Why the job was declined.
 	pub declined: Option<String>,
+	/// The deadline of the assignment last declined on chain: a job can be drawn to the
+	/// same worker again after it declined, and is declined again.
+	#[serde(default)]
+	pub declined_until: Option<u32>,
 }
 
 /// The trainer's progress on a job.
@@ -38,6 +42,16 @@ pub enum Phase {
 	Submitted,
 	/// Not runnable by this worker (see `declined`).
 	Declined,
+}
+
+/// Declines the assignment ending at `until` on chain: free within the decline window;
+/// past it, the chain counts a no-show when the deadline lapses.
+async fn decline(ctx: &Context, id: u64, until: u32, state: &mut TrainState) {
+	match ctx.submit("decline", &verity::tx().compute().decline(id)).await {
+		Ok(_) => tracing::info!(job = id, "declined on chain"),
+		Err(e) => tracing::warn!(job = id, error = %e, "could not decline on chain; the deadline will lapse"),
+	}
+	state.declined_until = Some(until);
 }
 
 /// Does the next thing for a training job this worker is assigned.
@@ -56,6 +70,10 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, job: Job) -> anyhow::Res
 		return Ok(());
 	}
 	if state.phase == Phase::Declined {
+		if state.declined_until != Some(until) {
+			decline(ctx, id, until, &mut state).await;
+			write_json(&path, &state)?;
+		}
 		return Ok(());
 	}
 	if at.block_number() > u64::from(until) {
@@ -75,10 +93,7 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, job: Job) -> anyhow::Res
 			Ok(None) => return Ok(()), // cancelled: resumes from the last checkpoint
 			Err(Decline(reason)) => {
 				tracing::error!(job = id, %reason, "declining the job");
-				// Free within the decline window; past it the chain counts a no-show.
-				if let Err(e) = ctx.submit("decline", &verity::tx().compute().decline(id)).await {
-					tracing::warn!(job = id, error = %e, "could not decline on chain; the deadline will lapse");
-				}
+				decline(ctx, id, until, &mut state).await;
 				ctx.metrics.declined.with_label_values(&[reason.kind()]).inc();
 				state.phase = Phase::Declined;
 				state.declined = Some(reason.to_string());
