@@ -1002,6 +1002,45 @@ mod benchmarks {
 		invariants::<T>()
 	}
 
+	/// A binding challenge of a job already under every challenge slot but one.
+	#[benchmark]
+	fn challenge_binding() -> Result<(), BenchmarkError> {
+		let world = world::<T>()?;
+		let job = post_train::<T>(&world, 1)?;
+		submit::<T>(job, &checkpoints::<T>())?;
+		let others = T::MaxDisputesPerJob::get().saturating_sub(1);
+		let mut challengers = world.others.iter();
+		for segment in 0..others {
+			let challenger = challengers.next().ok_or(BenchmarkError::Stop("no challenger"))?;
+			open_challenge::<T>(job, challenger, segment)?;
+		}
+		let caller = challengers.next().ok_or(BenchmarkError::Stop("no challenger"))?.clone();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), job, RunEnd::Weights);
+		assert_eq!(job_of::<T>(job)?.disputes.len() as u32, T::MaxDisputesPerJob::get());
+		invariants::<T>()
+	}
+
+	/// The last leaf of a `MaxSegments` run, with the deepest proof: the jury is scheduled.
+	#[benchmark]
+	fn reveal_leaf() -> Result<(), BenchmarkError> {
+		let world = world::<T>()?;
+		let job = post_train::<T>(&world, 1)?;
+		let leaves = checkpoints::<T>();
+		submit::<T>(job, &leaves)?;
+		let challenger = world.others.first().ok_or(BenchmarkError::Stop("no challenger"))?;
+		let dispute = NextDisputeId::<T>::get();
+		Pallet::<T>::challenge_binding(RawOrigin::Signed(challenger.clone()).into(), job, RunEnd::Weights)
+			.map_err(|_| BenchmarkError::Stop("challenge_binding failed"))?;
+		let last = (leaves.len() as u32).saturating_sub(1);
+		let leaf = leaves.last().copied().ok_or(BenchmarkError::Stop("no leaf"))?;
+		let defender = dispute_of::<T>(dispute)?.defender;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(defender), dispute, leaf, proof(&leaves, last)?);
+		assert_eq!(dispute_of::<T>(dispute)?.phase, DisputePhase::AwaitingJury);
+		invariants::<T>()
+	}
+
 	/// Valid parameters replace the defaults.
 	#[benchmark]
 	fn set_params() -> Result<(), BenchmarkError> {

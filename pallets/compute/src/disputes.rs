@@ -45,6 +45,83 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	pub(crate) fn do_challenge_binding(who: T::AccountId, id: JobId, end: RunEnd) -> DispatchResult {
+		let params = Self::params();
+		let mut job = Self::job(id)?;
+		Self::train_spec(&job)?;
+		match job.status {
+			JobStatus::AwaitingAudits { .. } => {}
+			JobStatus::Submitted { challenge_until, .. } => {
+				ensure!(Self::now() <= challenge_until, Error::<T>::ChallengeWindowClosed)
+			}
+			_ => return Err(Error::<T>::WrongJobState.into()),
+		}
+		ensure!(Workers::<T>::contains_key(&who), Error::<T>::NotWorker);
+		ensure!(job.assignees.iter().all(|a| a.worker != who), Error::<T>::OwnComputation);
+		let already = job.disputes.iter().any(|d| {
+			Disputes::<T>::get(d).is_some_and(
+				|x| matches!(x.subject, DisputeSubject::Binding { end: e, .. } if e == end),
+			)
+		});
+		ensure!(!already, Error::<T>::AlreadyDisputed);
+		ensure!(
+			(job.disputes.len() as u32) < T::MaxDisputesPerJob::get(),
+			Error::<T>::TooManyDisputes
+		);
+		let defender =
+			job.assignees.first().map(|a| a.worker.clone()).ok_or(Error::<T>::NotAssigned)?;
+		let dispute = NextDisputeId::<T>::get();
+		Self::commit_bond(&who, params.challenge_bond, Duty::Challenge(dispute))?;
+		Self::open_dispute(
+			id,
+			&mut job,
+			DisputeSubject::Binding { end, leaf: None },
+			defender,
+			who,
+			params.challenge_bond,
+			DisputeOpener::Challenge,
+			DisputePhase::AwaitingEndpoints,
+			Self::now().saturating_add(params.round_window),
+		)?;
+		Jobs::<T>::insert(id, job);
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_leaf(
+		who: T::AccountId,
+		id: DisputeId,
+		leaf: Hash256,
+		proof: MerkleProof,
+	) -> DispatchResult {
+		let params = Self::params();
+		let mut dispute = Self::dispute(id)?;
+		Self::check_move(&dispute, &who, true, dispute.phase == DisputePhase::AwaitingEndpoints)?;
+		let DisputeSubject::Binding { end, .. } = dispute.subject else {
+			return Err(Error::<T>::WrongDisputePhase.into());
+		};
+		let job = Self::job(dispute.job)?;
+		let result = job.result.as_ref().ok_or(Error::<T>::WrongJobState)?;
+		let leaves = u64::from(result.checkpoints);
+		let index = match end {
+			RunEnd::Start => 0,
+			RunEnd::Weights => leaves.saturating_sub(1),
+		};
+		ensure!(
+			verify_merkle_proof(&result.checkpoint_root, leaves, index, leaf, &proof),
+			Error::<T>::InvalidProof
+		);
+		dispute.subject = DisputeSubject::Binding { end, leaf: Some(leaf) };
+		dispute.rounds = dispute.rounds.saturating_add(1);
+		let draw_at = Self::now().saturating_add(params.audit_draw_delay);
+		Self::schedule_draw(draw_at);
+		dispute.phase = DisputePhase::AwaitingJury;
+		dispute.deadline = draw_at;
+		Disputes::<T>::insert(id, dispute);
+		Self::deposit_event(Event::LeafRevealed { dispute: id, end, leaf });
+		Self::deposit_event(Event::JuryScheduled { dispute: id, at: draw_at });
+		Ok(())
+	}
+
 	/// Opens a dispute over `segment` with `bond` of the challenger's stake (already
 	/// committed) behind it. The caller stores `job`.
 	pub(crate) fn open_segment_dispute(
@@ -526,7 +603,7 @@ impl<T: Config> Pallet<T> {
 		job.disputes.retain(|d| *d != id);
 
 		let (loser, slashed) = match dispute.subject {
-			DisputeSubject::Segment { .. } => {
+			DisputeSubject::Segment { .. } | DisputeSubject::Binding { .. } => {
 				let trainer_bond = job.assignees.first().map(|a| a.bond).unwrap_or_else(Zero::zero);
 				if defender_correct {
 					let credit = Self::slash_bond(

@@ -95,12 +95,23 @@
 //! | frivolous challenger | 100% | −245.00 UNIT | 0 | — |
 //! | two of three replicas collude on a wrong output | 100% | −1 284.67 UNIT | 33.33 UNIT | 40× |
 //! | poster forces no-shows | refused or declined | ±0 | 0 | — |
+//! | trainer starts from other weights than the seed's | 100% | −754.00 UNIT | 50.00 UNIT | 16× |
+//! | trainer delivers weights that are not its last checkpoint | 100% | −804.00 UNIT | 0 | — |
 //!
 //! For a single faked segment the loss ÷ saved ratio is about `16 · a · (1 − s)`: at the
 //! minimum rate (one audit in 20 segments) it stays above 10× while the cheater holds less
-//! than about 37% of the stake; each further audited segment adds 16×. Still open: a
-//! poster that owns private data chooses its readers before posting, and the delivered
-//! weights and the first checkpoint are not yet bound to the run.
+//! than about 37% of the stake; each further audited segment adds 16×.
+//!
+//! **Both ends of a run are bound.** Any staked worker (every auditor checks both, cheaply)
+//! may [`challenge_binding`](Pallet::challenge_binding): that checkpoint 0 is the seed's
+//! initial weights or the base model's, or that the delivered weights are the last
+//! checkpoint's parameters. The defender reveals that leaf with its proof and a jury
+//! decides; a lost binding fails the job like a lost segment. The weights hash itself is
+//! reserved for the job from submission on, so nobody can register it first.
+//!
+//! Still open, by design of private data: a poster that owns a private dataset chooses its
+//! readers (hence the auditors and jurors) before posting. They are public on chain and
+//! frozen while the job is open, and such a poster only pays itself.
 //!
 //! ## Randomness
 //!
@@ -119,8 +130,9 @@
 //! [`draw_audits`](Pallet::draw_audits),
 //! [`commit_audit`](Pallet::commit_audit), [`reveal_audit`](Pallet::reveal_audit),
 //! [`commit_output`](Pallet::commit_output), [`reveal_output`](Pallet::reveal_output),
-//! [`process_job`](Pallet::process_job).
-//! Disputes: [`challenge`](Pallet::challenge), [`reveal_endpoints`](Pallet::reveal_endpoints),
+//! [`decline`](Pallet::decline), [`process_job`](Pallet::process_job).
+//! Disputes: [`challenge`](Pallet::challenge), [`challenge_binding`](Pallet::challenge_binding),
+//! [`reveal_leaf`](Pallet::reveal_leaf), [`reveal_endpoints`](Pallet::reveal_endpoints),
 //! [`reveal_midpoint`](Pallet::reveal_midpoint), [`choose_half`](Pallet::choose_half),
 //! [`commit_vote`](Pallet::commit_vote), [`reveal_vote`](Pallet::reveal_vote),
 //! [`process_dispute`](Pallet::process_dispute), [`rule`](Pallet::rule).
@@ -415,6 +427,8 @@ pub mod pallet {
 		},
 		/// The defender revealed a state; the disputed range is now `[start, end)`.
 		RangeNarrowed { dispute: DisputeId, start: u32, end: u32 },
+		/// The defender revealed the leaf at an end of its run that a binding dispute is about.
+		LeafRevealed { dispute: DisputeId, end: RunEnd, leaf: Hash256 },
 		/// The defender revealed the state at a midpoint.
 		MidpointRevealed { dispute: DisputeId, step: u32, state: Hash256 },
 		/// A jury was drawn.
@@ -878,6 +892,30 @@ pub mod pallet {
 		pub fn decline(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_decline(who, job)
+		}
+
+		/// A staked worker disputes that an end of a submitted run is bound to the job (the
+		/// first checkpoint to the seed or base model, the weights to the last checkpoint),
+		/// bonding `challenge_bond` from its stake.
+		#[pallet::call_index(26)]
+		#[pallet::weight(T::WeightInfo::challenge_binding())]
+		pub fn challenge_binding(origin: OriginFor<T>, job: JobId, end: RunEnd) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_challenge_binding(who, job, end)
+		}
+
+		/// The defender of a binding dispute reveals its leaf at that end with its Merkle
+		/// proof; the jury is scheduled.
+		#[pallet::call_index(27)]
+		#[pallet::weight(T::WeightInfo::reveal_leaf())]
+		pub fn reveal_leaf(
+			origin: OriginFor<T>,
+			dispute: DisputeId,
+			leaf: Hash256,
+			proof: MerkleProof,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reveal_leaf(who, dispute, leaf, proof)
 		}
 
 		/// Sets the tolerance ε of an architecture family for jobs posted from now on.

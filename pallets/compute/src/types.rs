@@ -581,6 +581,16 @@ pub enum DisputeSubject {
 		/// The defender's state hash at `end`.
 		end_state: Option<Hash256>,
 	},
+	/// Whether one end of a training run is bound to the job: the first checkpoint to the
+	/// job's seed (fresh weights) or base model, or the delivered weights to the last
+	/// checkpoint's parameters. The defender reveals the leaf with its Merkle proof; a jury
+	/// checks the rest off chain.
+	Binding {
+		/// Which end.
+		end: RunEnd,
+		/// The defender's leaf at that end, once revealed.
+		leaf: Option<Hash256>,
+	},
 	/// Replicas of an inference or evaluation job revealed different outputs.
 	Outputs {
 		/// The defender's output.
@@ -588,6 +598,27 @@ pub enum DisputeSubject {
 		/// The challenger's output.
 		challenger: JobOutput,
 	},
+}
+
+/// An end of a training run that must be bound to the job.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum RunEnd {
+	/// Checkpoint 0 must be the initial weights of the job's seed (a fresh architecture) or
+	/// the base model's weights (a fine-tune), with a fresh optimizer.
+	Start,
+	/// The delivered weights must be the parameters of the last checkpoint.
+	Weights,
 }
 
 /// Who opened a dispute, which decides where the loser's slash goes.

@@ -40,6 +40,8 @@ pub trait WeightInfo {
 	fn set_params() -> Weight;
 	fn set_tolerance() -> Weight;
 	fn decline() -> Weight;
+	fn challenge_binding() -> Weight;
+	fn reveal_leaf() -> Weight;
 }
 
 /// Measured weights of `pallet_compute`, with the database weights of the runtime.
@@ -456,6 +458,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
+	fn challenge_binding() -> Weight {
+		Weight::from_parts(119_179_000, 10703)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	fn reveal_leaf() -> Weight {
+		Weight::from_parts(60_000_000, 6_601)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
 }
 
 /// The same weights with the reference database weights, for tests.
@@ -589,5 +601,15 @@ impl WeightInfo for () {
 		Weight::from_parts(520_000_000, 25_000)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
+	}
+	fn challenge_binding() -> Weight {
+		Weight::from_parts(119_179_000, 10703)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+	}
+	fn reveal_leaf() -> Weight {
+		Weight::from_parts(60_000_000, 6_601)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 }

@@ -326,6 +326,122 @@ fn audits_are_the_same_whoever_draws_them_and_whenever() {
 	}
 }
 
+// Hole 6: nothing bound the delivered weights to the last checkpoint, or the first
+// checkpoint to the seed or base model.
+
+fn outsider_of(id: JobId) -> AccountId {
+	WORKERS
+		.iter()
+		.copied()
+		.find(|w| *w != trainer(id) && job(id).audits.iter().all(|a| a.auditor != *w))
+		.unwrap()
+}
+
+fn reveal_leaf(dispute_id: DisputeId, index: u32) -> frame_support::dispatch::DispatchResult {
+	let leaves = checkpoints(SEGMENTS);
+	Compute::reveal_leaf(
+		RuntimeOrigin::signed(dispute(dispute_id).defender),
+		dispute_id,
+		leaves[index as usize],
+		proof(&leaves, index),
+	)
+}
+
+#[test]
+fn weights_that_are_not_the_last_checkpoint_fail_the_job() {
+	ExtBuilder::build_and_execute(|| {
+		let id = submitted();
+		let watcher = outsider_of(id);
+		let dispute_id = NextDisputeId::<Test>::get();
+		assert_ok!(Compute::challenge_binding(RuntimeOrigin::signed(watcher), id, RunEnd::Weights));
+		assert_ok!(reveal_leaf(dispute_id, SEGMENTS));
+		assert_eq!(
+			dispute(dispute_id).subject,
+			DisputeSubject::Binding { end: RunEnd::Weights, leaf: Some(checkpoints(SEGMENTS)[SEGMENTS as usize]) }
+		);
+		assert_eq!(dispute(dispute_id).phase, DisputePhase::AwaitingJury);
+		advance(DRAWN);
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		jury_votes(dispute_id, |_| false);
+		advance(APPEAL + 1);
+		let worker = trainer(id);
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert!(events().contains(&Event::JobFailed { job: id }));
+		assert!(held_stake(worker) < STAKE);
+	});
+}
+
+#[test]
+fn a_start_that_is_the_seeds_stands_and_the_challenger_loses() {
+	ExtBuilder::build_and_execute(|| {
+		let id = submitted();
+		let watcher = outsider_of(id);
+		let dispute_id = NextDisputeId::<Test>::get();
+		assert_ok!(Compute::challenge_binding(RuntimeOrigin::signed(watcher), id, RunEnd::Start));
+		assert_ok!(reveal_leaf(dispute_id, 0));
+		advance(DRAWN);
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		jury_votes(dispute_id, |_| true);
+		advance(APPEAL + 1);
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		assert_eq!(held_stake(watcher), STAKE - (500 + (STAKE - 500) / 10));
+		assert!(job(id).disputes.is_empty());
+	});
+}
+
+#[test]
+fn binding_challenge_errors() {
+	ExtBuilder::build_and_execute(|| {
+		let id = submitted();
+		let watcher = outsider_of(id);
+		let challenge = |who: AccountId, end: RunEnd| {
+			Compute::challenge_binding(RuntimeOrigin::signed(who), id, end)
+		};
+		assert_noop!(challenge(PAUPER, RunEnd::Start), Error::<Test>::NotWorker);
+		assert_noop!(challenge(trainer(id), RunEnd::Start), Error::<Test>::OwnComputation);
+		assert_noop!(
+			Compute::challenge_binding(RuntimeOrigin::signed(watcher), id + 1, RunEnd::Start),
+			Error::<Test>::UnknownJob
+		);
+		let dispute_id = NextDisputeId::<Test>::get();
+		assert_ok!(challenge(watcher, RunEnd::Start));
+		assert_noop!(challenge(watcher, RunEnd::Start), Error::<Test>::AlreadyDisputed);
+		// Binding challenges share the challengers' slots.
+		assert_ok!(challenge(watcher, RunEnd::Weights));
+		let segment = Compute::challenge(RuntimeOrigin::signed(watcher), id, 0);
+		assert_noop!(segment, Error::<Test>::TooManyDisputes);
+
+		let leaves = checkpoints(SEGMENTS);
+		assert_noop!(
+			Compute::reveal_leaf(RuntimeOrigin::signed(watcher), dispute_id, leaves[0], proof(&leaves, 0)),
+			Error::<Test>::NotDefender
+		);
+		assert_noop!(reveal_leaf(dispute_id, 1), Error::<Test>::InvalidProof);
+		assert_noop!(
+			Compute::reveal_leaf(RuntimeOrigin::signed(trainer(id)), dispute_id + 9, leaves[0], proof(&leaves, 0)),
+			Error::<Test>::UnknownDispute
+		);
+		assert_ok!(reveal_leaf(dispute_id, 0));
+		assert_noop!(reveal_leaf(dispute_id, 0), Error::<Test>::WrongDisputePhase);
+		advance(CHALLENGE + 1);
+		assert_noop!(
+			Compute::challenge_binding(RuntimeOrigin::signed(10), id, RunEnd::Start),
+			Error::<Test>::ChallengeWindowClosed
+		);
+	});
+}
+
+#[test]
+fn a_segment_dispute_has_no_leaf_to_reveal() {
+	ExtBuilder::build_and_execute(|| {
+		let id = submitted();
+		let dispute_id = NextDisputeId::<Test>::get();
+		assert_ok!(Compute::challenge(RuntimeOrigin::signed(outsider_of(id)), id, 0));
+		assert_noop!(reveal_leaf(dispute_id, 0), Error::<Test>::WrongDisputePhase);
+	});
+}
+
 // Hole 7: anyone could register a submitted model's weights first.
 
 #[test]

@@ -125,6 +125,10 @@ struct Game {
 	sybils_challenge: bool,
 	/// How the first juror of every dispute behaves; the others are honest (or sybils).
 	first_juror: Juror,
+	/// The trainer breaks this end's binding (starts from other weights than the job's, or
+	/// delivers other weights than its last checkpoint's); every honest auditor checks both
+	/// ends, cheaply, and the first one challenges.
+	unbound: Option<RunEnd>,
 }
 
 impl Game {
@@ -136,6 +140,7 @@ impl Game {
 			challenges: vec![],
 			sybils_challenge: false,
 			first_juror: Juror::Honest,
+			unbound: None,
 		}
 	}
 }
@@ -282,8 +287,14 @@ fn play(seed: u64, game: &Game, coalition_pick: &dyn Fn(AccountId) -> Vec<Accoun
 			));
 		}
 
+		if let Some(end) = game.unbound {
+			if let Some(watcher) = audits.iter().map(|a| a.auditor).find(|a| !coalition.contains(a)) {
+				assert_ok!(Compute::challenge_binding(RuntimeOrigin::signed(watcher), id, end));
+				challengers.push(watcher);
+			}
+		}
 		let first_jurors = settle_disputes(id, &leaves, &|_, segment, juror, first| {
-			let truth = !game.falsified.contains(&segment);
+			let truth = if segment >= BINDING { game.unbound.is_none() } else { !game.falsified.contains(&segment) };
 			if coalition.contains(&juror) {
 				Some(true)
 			} else if first {
@@ -321,6 +332,9 @@ fn play(seed: u64, game: &Game, coalition_pick: &dyn Fn(AccountId) -> Vec<Accoun
 	played.unwrap()
 }
 
+/// The segment number a binding dispute is reported under to a juror's vote.
+const BINDING: u32 = u32::MAX - 1;
+
 /// Plays every open dispute of job `id` to its end, in step: the defender always answers,
 /// the challenger accepts every midpoint, jurors vote as `vote(segment, juror, is_first)`
 /// says (`None`: silent). Returns the first juror of each jury.
@@ -339,10 +353,22 @@ fn settle_disputes(
 			let Some(dispute) = Disputes::<Test>::get(d) else { continue };
 			let segment = match dispute.subject {
 				DisputeSubject::Segment { segment, .. } => segment,
+				DisputeSubject::Binding { .. } => BINDING,
 				DisputeSubject::Outputs { .. } => 0,
 			};
 			let signed = RuntimeOrigin::signed;
 			match dispute.phase {
+				DisputePhase::AwaitingEndpoints if segment == BINDING => {
+					let DisputeSubject::Binding { end, .. } = dispute.subject else { unreachable!() };
+					let index = if end == RunEnd::Start { 0 } else { leaves.len() - 1 };
+					assert_ok!(Compute::reveal_leaf(
+						signed(dispute.defender),
+						d,
+						leaves[index],
+						BoundedVec::truncate_from(merkle_proof(leaves, index).unwrap())
+					));
+					moved = true;
+				},
 				DisputePhase::AwaitingEndpoints => {
 					let s = segment as usize;
 					assert_ok!(Compute::reveal_endpoints(
@@ -812,25 +838,54 @@ fn posters_cannot_force_no_shows() {
 	assert!(row.gain <= 0.0);
 }
 
+/// The trainer breaks the binding of one end of its run; the first honest auditor, which
+/// checks both ends as part of its audit, challenges it.
+fn unbound_trainer(strategy: &'static str, end: RunEnd, saved: f64) -> Row {
+	let (mut gain, mut caught) = (0.0, 0.0);
+	for seed in 0..RUNS {
+		let pick = |t: AccountId| vec![t];
+		let honest = units(play(seed, &Game::honest(), &pick).of(&[trainer_of_seed(seed)]) as f64);
+		let cheat = play(seed, &Game { unbound: Some(end), ..Game::honest() }, &pick);
+		let pay = units(cheat.of(&[cheat.trainer]) as f64);
+		gain += pay - honest;
+		if pay < honest {
+			caught += 1.0;
+		}
+	}
+	Row { strategy, runs: RUNS, caught: caught / RUNS as f64, gain: gain / RUNS as f64 + saved, saved, open: None }
+}
+
+fn trainer_of_seed(seed: u64) -> AccountId {
+	dry_run(seed).0
+}
+
+#[test]
+fn trainers_that_break_the_binding_of_their_run_lose() {
+	check(&[
+		unbound_trainer(
+			"trainer starts from other weights than the seed's (e.g. a finished model)",
+			RunEnd::Start,
+			COST_SHARE * units(REWARD as f64),
+		),
+		unbound_trainer(
+			"trainer delivers weights that are not its last checkpoint",
+			RunEnd::Weights,
+			0.0,
+		),
+	]);
+}
+
 #[test]
 fn open_holes_are_listed() {
-	// Printed for the record, not asserted: the protocol does not yet stop them.
-	print(&[
-		Row {
-			strategy: "poster who owns the data lists only its sybils as readers, then posts",
-			runs: 0,
-			caught: 0.0,
-			gain: COST_SHARE * units(REWARD as f64),
-			saved: COST_SHARE * units(REWARD as f64),
-			open: Some("hole 3 — readers are frozen from posting on, but chosen before it"),
-		},
-		Row {
-			strategy: "trainer delivers weights that are not its last checkpoint",
-			runs: 0,
-			caught: 0.0,
-			gain: 0.0,
-			saved: 0.0,
-			open: Some("hole 6 — weights and leaf 0 are not yet bound to the run"),
-		},
-	]);
+	// Printed for the record, not asserted: the protocol does not stop it.
+	print(&[Row {
+		strategy: "poster who owns private data lists only its sybils as readers, then posts",
+		runs: 0,
+		caught: 0.0,
+		gain: COST_SHARE * units(REWARD as f64),
+		saved: COST_SHARE * units(REWARD as f64),
+		open: Some(
+			"readers are frozen from posting on and public on chain, but chosen before it; the poster only pays itself",
+		),
+	}]);
 }
