@@ -323,10 +323,8 @@ fn train_spec<T: Config>(world: &World<T>, interval: u32) -> JobSpec<T> {
 /// As many audits as a job of `MaxSegments` segments may have: `MaxAuditsPerJob`.
 fn full_audit<T: Config>() -> Verification {
 	let audits = T::MaxAuditsPerJob::get().min(T::MaxSegments::get());
-	Verification {
-		audit_rate: Perbill::from_rational(audits, T::MaxSegments::get().max(1)),
-		replicas: 0,
-	}
+	let rate = Perbill::from_rational(audits, T::MaxSegments::get().max(1));
+	Verification { audit_rate: rate.max(Pallet::<T>::params().min_audit_rate), replicas: 0 }
 }
 
 fn post<T: Config>(

@@ -594,6 +594,11 @@ pub mod pallet {
 				Pallet::<T>::validate_params(&T::DefaultParams::get()).is_ok(),
 				"Config::DefaultParams are inconsistent"
 			);
+			assert!(
+				T::DefaultParams::get().min_audit_rate.mul_ceil(T::MaxSegments::get())
+					<= T::MaxAuditsPerJob::get(),
+				"a run of MaxSegments cannot be audited at the minimum rate within MaxAuditsPerJob"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]

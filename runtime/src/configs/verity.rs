@@ -129,7 +129,9 @@ impl pallet_compute::Config for Runtime {
 	type AppealOrigin = EnsureRoot<AccountId>;
 	type MaxWorkers = ConstU32<128>;
 	type MaxDatasetsPerJob = ConstU32<4>;
-	type MaxSegments = ConstU32<1_024>;
+	// Every run this long can still be audited at the minimum rate (5% of 320 = 16 audits):
+	// a job must never pay for audits the per-job cap would silently drop.
+	type MaxSegments = ConstU32<320>;
 	type MaxAuditsPerJob = ConstU32<16>;
 	type MaxReplicas = ConstU32<5>;
 	type MaxJurySize = ConstU32<7>;
