@@ -42,7 +42,8 @@ pub fn weights_to_safetensors(spec: &ArchitectureSpec, weights: &ParamSet) -> Re
 		("weights_hash".to_owned(), hex(&weights_hash(weights))),
 	]);
 	canonical(
-		safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Checkpoint(e.to_string()))?,
+		safetensors::serialize(views, Some(metadata))
+			.map_err(|e| Error::Checkpoint(e.to_string()))?,
 	)
 }
 
@@ -72,10 +73,8 @@ pub fn canonical(bytes: Vec<u8>) -> Result<Vec<u8>> {
 			Some(map) if *key == "__metadata__" => {
 				let mut entries: Vec<_> = map.iter().collect();
 				entries.sort_by(|a, b| a.0.cmp(b.0));
-				let inner: Vec<String> = entries
-					.into_iter()
-					.map(|(k, v)| format!("{}:{}", json(k), json(v)))
-					.collect();
+				let inner: Vec<String> =
+					entries.into_iter().map(|(k, v)| format!("{}:{}", json(k), json(v))).collect();
 				format!("{{{}}}", inner.join(","))
 			}
 			_ => json(value),

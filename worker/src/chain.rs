@@ -108,7 +108,7 @@ impl Chain {
 				Err(e) if started.elapsed() < patience => {
 					tracing::warn!(url, error = %e, "node not reachable yet; retrying");
 					tokio::time::sleep(Duration::from_secs(2)).await;
-				},
+				}
 				Err(e) => return Err(e.context(format!("cannot connect to the node at {url}"))),
 			}
 		}
@@ -116,9 +116,7 @@ impl Chain {
 
 	async fn try_connect(url: &str) -> anyhow::Result<Self> {
 		let inner = ReconnectingRpcClient::builder()
-			.retry_policy(
-				ExponentialBackoff::from_millis(100).max_delay(Duration::from_secs(5)),
-			)
+			.retry_policy(ExponentialBackoff::from_millis(100).max_delay(Duration::from_secs(5)))
 			.request_timeout(Duration::from_secs(60))
 			.build(url.to_owned())
 			.await
@@ -215,7 +213,11 @@ impl Submitter {
 
 	/// Submits `call` and waits until it is in a best block; returns its events, or the
 	/// runtime's error by name ([`RuntimeError`]) if it failed.
-	pub async fn submit<C: Payload>(&self, what: &str, call: &C) -> anyhow::Result<ExtrinsicEvents<Config>> {
+	pub async fn submit<C: Payload>(
+		&self,
+		what: &str,
+		call: &C,
+	) -> anyhow::Result<ExtrinsicEvents<Config>> {
 		let mut progress = {
 			let mut nonce = self.nonce.lock().await;
 			let next = match *nonce {
@@ -236,32 +238,33 @@ impl Submitter {
 				Ok(progress) => {
 					*nonce = Some(next + 1);
 					progress
-				},
+				}
 				Err(e) => {
 					// The pool refused it: ask the node again next time.
 					*nonce = None;
 					return Err(anyhow::Error::new(e).context(format!("submitting {what}")));
-				},
+				}
 			}
 		};
 		while let Some(status) = progress.next().await {
 			match status? {
-				TransactionStatus::InBestBlock(in_block) |
-				TransactionStatus::InFinalizedBlock(in_block) =>
+				TransactionStatus::InBestBlock(in_block)
+				| TransactionStatus::InFinalizedBlock(in_block) => {
 					return match in_block.wait_for_success().await {
 						Ok(events) => {
 							tracing::debug!(call = what, block = ?in_block.block_hash(), "included");
 							Ok(events)
-						},
+						}
 						Err(e) => Err(describe_failure(e).context(what.to_owned())),
-					},
-				TransactionStatus::Invalid { message } |
-				TransactionStatus::Dropped { message } |
-				TransactionStatus::Error { message } => {
+					}
+				}
+				TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message }
+				| TransactionStatus::Error { message } => {
 					*self.nonce.lock().await = None;
 					anyhow::bail!("{what} was not included: {message}");
-				},
-				_ => {},
+				}
+				_ => {}
 			}
 		}
 		*self.nonce.lock().await = None;
@@ -271,7 +274,7 @@ impl Submitter {
 
 fn describe_failure(error: TransactionEventsError) -> anyhow::Error {
 	match error {
-		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module)) =>
+		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module)) => {
 			match module.details() {
 				Ok(details) => anyhow::Error::new(RuntimeError {
 					pallet: details.pallet.name().to_owned(),
@@ -279,8 +282,11 @@ fn describe_failure(error: TransactionEventsError) -> anyhow::Error {
 					docs: details.variant.docs.join(" "),
 				}),
 				Err(_) => anyhow::anyhow!("module error {}", hex::encode(module.bytes())),
-			},
-		TransactionEventsError::ExtrinsicFailed(other) => anyhow::anyhow!("dispatch failed: {other}"),
+			}
+		}
+		TransactionEventsError::ExtrinsicFailed(other) => {
+			anyhow::anyhow!("dispatch failed: {other}")
+		}
 		other => anyhow::Error::new(other),
 	}
 }
@@ -355,10 +361,7 @@ pub fn parse_tokens(text: &str) -> anyhow::Result<u128> {
 	let text = text.trim().trim_end_matches("VRTY").trim();
 	let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
 	anyhow::ensure!(frac.len() <= 12, "{text}: at most 12 decimals");
-	anyhow::ensure!(
-		!whole.is_empty() || !frac.is_empty(),
-		"{text:?} is not an amount of tokens"
-	);
+	anyhow::ensure!(!whole.is_empty() || !frac.is_empty(), "{text:?} is not an amount of tokens");
 	let parse = |s: &str| if s.is_empty() { Ok(0) } else { s.parse::<u128>() };
 	let whole = parse(whole).with_context(|| format!("{text:?} is not an amount of tokens"))?;
 	let frac_value = parse(frac).with_context(|| format!("{text:?} is not an amount of tokens"))?;

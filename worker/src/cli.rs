@@ -364,7 +364,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 			let chain = connect(120).await?;
 			chain.check_compatible().await?;
 			run_worker(chain, args).await
-		},
+		}
 		Command::Dataset(DatasetCommand::Publish {
 			file,
 			uri,
@@ -403,10 +403,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 				description.into_bytes(),
 			);
 			let events = tx.submit("datasets.register", &call).await.map_err(explain)?;
-			let id = expect_event::<verity::datasets::events::Registered>(&events, "Registered")?.id;
-			println!("dataset {id}: {samples} samples, content {}", crate::content::content_name(&hash));
+			let id =
+				expect_event::<verity::datasets::events::Registered>(&events, "Registered")?.id;
+			println!(
+				"dataset {id}: {samples} samples, content {}",
+				crate::content::content_name(&hash)
+			);
 			Ok(())
-		},
+		}
 		Command::Model(ModelCommand::Register { file, uri, price, licence, description, key }) => {
 			let (architecture, _) = verity_ml::export::import_safetensors(&file)
 				.with_context(|| format!("{} is not a verity-ml weights file", file.display()))?;
@@ -426,7 +430,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 			let id = expect_event::<verity::models::events::Registered>(&events, "Registered")?.id;
 			println!("model {id}: {}", verity_ml::model::spec_to_text(&architecture));
 			Ok(())
-		},
+		}
 		Command::Model(ModelCommand::Fetch { id, out, ipfs_gateway }) => {
 			let chain = connect(10).await?;
 			let at = chain.finalized().await?;
@@ -447,7 +451,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 				crate::content::content_name(&hash)
 			);
 			Ok(())
-		},
+		}
 		Command::Model(ModelCommand::Show { id }) => {
 			let chain = connect(10).await?;
 			let at = chain.finalized().await?;
@@ -460,16 +464,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 			println!("  lineage       {:?}", model.lineage);
 			println!("  price         {}", tokens(model.inference_price));
 			Ok(())
-		},
+		}
 		Command::Job(JobCommand::Post(post)) => {
 			let chain = connect(10).await?;
 			chain.check_compatible().await?;
 			post_job(chain, post).await
-		},
+		}
 		Command::Job(JobCommand::Watch { id, timeout }) => {
 			let chain = connect(10).await?;
 			watch(chain, id, Duration::from_secs(timeout)).await
-		},
+		}
 		Command::Worker(WorkerCommand::Status { account, key }) => {
 			let chain = connect(10).await?;
 			let who: AccountId32 = match account {
@@ -477,7 +481,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 				None => key.keypair()?.public_key().to_account_id(),
 			};
 			status(chain, who).await
-		},
+		}
 	}
 }
 
@@ -526,7 +530,10 @@ fn explain(e: anyhow::Error) -> anyhow::Error {
 	}
 }
 
-fn perbill(fraction: f64, what: &str) -> anyhow::Result<verity::runtime_types::sp_arithmetic::per_things::Perbill> {
+fn perbill(
+	fraction: f64,
+	what: &str,
+) -> anyhow::Result<verity::runtime_types::sp_arithmetic::per_things::Perbill> {
 	anyhow::ensure!((0.0..=1.0).contains(&fraction), "{what} {fraction} is not within [0, 1]");
 	Ok(verity::runtime_types::sp_arithmetic::per_things::Perbill((fraction * 1e9).round() as u32))
 }
@@ -561,14 +568,21 @@ async fn run_worker(chain: Chain, args: RunArgs) -> anyhow::Result<()> {
 			BackendArg::Gpu => ct::Backend::Gpu,
 		},
 		device: verity::runtime_types::bounded_collections::bounded_vec::BoundedVec(
-			args.device.clone().unwrap_or_else(cpu_model).into_bytes().into_iter().take(64).collect(),
+			args.device
+				.clone()
+				.unwrap_or_else(cpu_model)
+				.into_bytes()
+				.into_iter()
+				.take(64)
+				.collect(),
 		),
 		memory_mib: args.memory_mib,
 		max_parameters: args.max_parameters,
 		determinism: backend.determinism_class(),
 	};
 	tracing::info!(class = capabilities.determinism, "determinism class");
-	ensure_registered(&tx, &me, capabilities, &public_url, chain::parse_tokens(&args.stake)?).await?;
+	ensure_registered(&tx, &me, capabilities, &public_url, chain::parse_tokens(&args.stake)?)
+		.await?;
 
 	let cancel = Arc::new(AtomicBool::new(false));
 	let ctx = Arc::new(Context {
@@ -602,7 +616,9 @@ fn gpu_backend() -> anyhow::Result<verity_ml::Backend> {
 
 #[cfg(not(feature = "gpu"))]
 fn gpu_backend() -> anyhow::Result<verity_ml::Backend> {
-	anyhow::bail!("this verity-worker was built without GPU support: build it with `--features gpu`")
+	anyhow::bail!(
+		"this verity-worker was built without GPU support: build it with `--features gpu`"
+	)
 }
 
 async fn wait_for_signal() {
@@ -640,44 +656,50 @@ async fn ensure_registered(
 	stake: u128,
 ) -> anyhow::Result<()> {
 	let at = tx.chain().finalized().await?;
-	let record = at
-		.runtime_apis()
-		.call(verity::runtime_apis().compute_api().worker(me.clone()))
-		.await?;
+	let record =
+		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(me.clone())).await?;
 	match record {
 		None => {
 			tx.submit(
 				"register_worker",
-				&verity::tx().compute().register_worker(stake, capabilities, endpoint.as_bytes().to_vec()),
+				&verity::tx().compute().register_worker(
+					stake,
+					capabilities,
+					endpoint.as_bytes().to_vec(),
+				),
 			)
 			.await
 			.map_err(explain)?;
 			tracing::info!(stake = %tokens(stake), "registered as a worker");
-		},
+		}
 		Some(worker) => {
 			let endpoint_now = crate::jobs::uri_text(&worker.endpoint.0);
-			let same = endpoint_now == endpoint &&
-				worker.capabilities.max_parameters == capabilities.max_parameters &&
-				worker.capabilities.device.0 == capabilities.device.0 &&
-				worker.capabilities.memory_mib == capabilities.memory_mib &&
-				worker.capabilities.determinism == capabilities.determinism &&
-				std::mem::discriminant(&worker.capabilities.backend) ==
-					std::mem::discriminant(&capabilities.backend);
+			let same = endpoint_now == endpoint
+				&& worker.capabilities.max_parameters == capabilities.max_parameters
+				&& worker.capabilities.device.0 == capabilities.device.0
+				&& worker.capabilities.memory_mib == capabilities.memory_mib
+				&& worker.capabilities.determinism == capabilities.determinism
+				&& std::mem::discriminant(&worker.capabilities.backend)
+					== std::mem::discriminant(&capabilities.backend);
 			if !same {
 				tx.submit(
 					"set_capabilities",
-					&verity::tx().compute().set_capabilities(capabilities, endpoint.as_bytes().to_vec()),
+					&verity::tx()
+						.compute()
+						.set_capabilities(capabilities, endpoint.as_bytes().to_vec()),
 				)
 				.await
 				.map_err(explain)?;
 				tracing::info!(endpoint, "capabilities updated");
 			}
 			if !worker.online {
-				tx.submit("go_online", &verity::tx().compute().go_online()).await.map_err(explain)?;
+				tx.submit("go_online", &verity::tx().compute().go_online())
+					.await
+					.map_err(explain)?;
 				tracing::info!("back online");
 			}
 			tracing::info!(stake = %tokens(worker.stake), bonded = %tokens(worker.bonded), "registered worker");
-		},
+		}
 	}
 	Ok(())
 }
@@ -704,7 +726,9 @@ async fn post_job(chain: Chain, post: PostCommand) -> anyhow::Result<()> {
 			post,
 		} => {
 			let base = match (arch, fine_tune) {
-				(Some(text), None) => ct::TrainBase::Fresh(Static(verity_ml::model::parse_spec(&text)?)),
+				(Some(text), None) => {
+					ct::TrainBase::Fresh(Static(verity_ml::model::parse_spec(&text)?))
+				}
 				(None, Some(model)) => ct::TrainBase::FineTune(model),
 				_ => anyhow::bail!("give --arch for a fresh model or --fine-tune MODEL"),
 			};
@@ -722,7 +746,9 @@ async fn post_job(chain: Chain, post: PostCommand) -> anyhow::Result<()> {
 			};
 			let spec = ct::JobSpec::Train(ct::TrainSpec {
 				base,
-				datasets: verity::runtime_types::bounded_collections::bounded_vec::BoundedVec(datasets),
+				datasets: verity::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+					datasets,
+				),
 				validation,
 				optimizer,
 				batch_size: batch,
@@ -732,9 +758,10 @@ async fn post_job(chain: Chain, post: PostCommand) -> anyhow::Result<()> {
 				licence: Static(parse_licence(&licence)?),
 				inference_price: chain::parse_tokens(&inference_price)?,
 			});
-			let verification = ct::Verification { audit_rate: perbill(audit_rate, "audit rate")?, replicas: 0 };
+			let verification =
+				ct::Verification { audit_rate: perbill(audit_rate, "audit rate")?, replicas: 0 };
 			(spec, verification, post)
-		},
+		}
 		PostCommand::Infer { model, input, input_uri, replicas, post } => {
 			let hash = verity_ml::data::content_hash_file(&input)
 				.with_context(|| format!("hashing {}", input.display()))?;
@@ -742,7 +769,7 @@ async fn post_job(chain: Chain, post: PostCommand) -> anyhow::Result<()> {
 				.map_err(|e| anyhow::anyhow!("--input-uri {input_uri:?}: {e:?}"))?;
 			let spec = ct::JobSpec::Infer { model, input: Static(hash), input_uri: Static(uri) };
 			(spec, ct::Verification { audit_rate: perbill(0.0, "")?, replicas }, post)
-		},
+		}
 		PostCommand::Evaluate { model, dataset, replicas, post } => (
 			ct::JobSpec::Evaluate { model, dataset },
 			ct::Verification { audit_rate: perbill(0.0, "")?, replicas },
@@ -765,7 +792,10 @@ async fn post_job(chain: Chain, post: PostCommand) -> anyhow::Result<()> {
 		.map_err(|e| anyhow::anyhow!("the chain will not take this job: {}", describe(&at, &e)))?;
 	print_quote(&quote);
 	if !args.yes {
-		anyhow::ensure!(std::io::stdin().is_terminal(), "not posted: pass --yes to post without confirming");
+		anyhow::ensure!(
+			std::io::stdin().is_terminal(),
+			"not posted: pass --yes to post without confirming"
+		);
 		eprint!("post this job? [y/N] ");
 		let mut answer = String::new();
 		std::io::stdin().read_line(&mut answer)?;
@@ -775,7 +805,13 @@ async fn post_job(chain: Chain, post: PostCommand) -> anyhow::Result<()> {
 	let events = tx
 		.submit(
 			"post_job",
-			&verity::tx().compute().post_job(spec, verification, reward, args.work_blocks, quote.total),
+			&verity::tx().compute().post_job(
+				spec,
+				verification,
+				reward,
+				args.work_blocks,
+				quote.total,
+			),
 		)
 		.await
 		.map_err(explain)?;
@@ -879,22 +915,33 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 		let at = block.at().await?;
 		let events = at.events().fetch().await?;
 		for event in events.iter().flatten() {
-			let Ok(verity::Event::Compute(e)) = event.decode_as::<verity::Event>() else { continue };
+			let Ok(verity::Event::Compute(e)) = event.decode_as::<verity::Event>() else {
+				continue;
+			};
 			use verity::compute::Event as E;
 			let line = match &e {
-				E::JobAssigned { job, workers, until } if *job == id =>
-					Some(format!("assigned to {} until block {until}", join(workers))),
-				E::ResultSubmitted { job, weights, .. } if *job == id =>
-					Some(format!("result submitted: weights {}", crate::content::content_name(&weights.0))),
-				E::AuditsDrawn { job, audits } if *job == id =>
-					Some(format!("{} audit(s) drawn", audits.len())),
-				E::AuditRevealed { job, segment, passed, .. } if *job == id =>
-					Some(format!("audit of segment {segment}: {}", if *passed { "pass" } else { "FAIL" })),
-				E::OutputRevealed { job, worker, output } if *job == id =>
-					Some(format!("{worker} revealed {}", output_text(output))),
+				E::JobAssigned { job, workers, until } if *job == id => {
+					Some(format!("assigned to {} until block {until}", join(workers)))
+				}
+				E::ResultSubmitted { job, weights, .. } if *job == id => Some(format!(
+					"result submitted: weights {}",
+					crate::content::content_name(&weights.0)
+				)),
+				E::AuditsDrawn { job, audits } if *job == id => {
+					Some(format!("{} audit(s) drawn", audits.len()))
+				}
+				E::AuditRevealed { job, segment, passed, .. } if *job == id => Some(format!(
+					"audit of segment {segment}: {}",
+					if *passed { "pass" } else { "FAIL" }
+				)),
+				E::OutputRevealed { job, worker, output } if *job == id => {
+					Some(format!("{worker} revealed {}", output_text(output)))
+				}
 				E::NoShow { job, worker } if *job == id => Some(format!("{worker} did not show")),
 				E::Declined { job, worker } if *job == id => Some(format!("{worker} declined")),
-				E::DisputeOpened { dispute, job, .. } if *job == id => Some(format!("dispute {dispute} opened")),
+				E::DisputeOpened { dispute, job, .. } if *job == id => {
+					Some(format!("dispute {dispute} opened"))
+				}
 				_ => None,
 			};
 			if let Some(line) = line {
@@ -914,19 +961,25 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 					println!("#{} status {status}", block.number());
 					last_status = status;
 				}
-			},
+			}
 			None if !seen_open => {
-				let next =
-					at.storage().fetch(verity::storage().compute().next_job_id(), ()).await?.decode()?;
+				let next = at
+					.storage()
+					.fetch(verity::storage().compute().next_job_id(), ())
+					.await?
+					.decode()?;
 				if id < next {
 					// Already over: look back from this block for how it ended.
 					return past_ending(&chain, id, &at).await;
 				}
 				// Not posted as of this block (the stream may start a block behind).
 				unposted += 1;
-				anyhow::ensure!(unposted < 20, "job {id} was never posted (the next job id is {next})");
-			},
-			None => {},
+				anyhow::ensure!(
+					unposted < 20,
+					"job {id} was never posted (the next job id is {next})"
+				);
+			}
+			None => {}
 		}
 	}
 }
@@ -937,7 +990,9 @@ fn join(accounts: &[AccountId32]) -> String {
 
 fn output_text(output: &ct::JobOutput) -> String {
 	match output {
-		ct::JobOutput::Predictions(hash) => format!("predictions {}", crate::content::content_name(&hash.0)),
+		ct::JobOutput::Predictions(hash) => {
+			format!("predictions {}", crate::content::content_name(&hash.0))
+		}
 		ct::JobOutput::Score { correct, total } => format!("score {correct}/{total}"),
 	}
 }
@@ -947,15 +1002,18 @@ async fn status(chain: Chain, who: AccountId32) -> anyhow::Result<()> {
 	let free = chain.free_balance(&at, &who).await?;
 	println!("account   {who}");
 	println!("free      {}", tokens(free));
-	let worker = at
-		.runtime_apis()
-		.call(verity::runtime_apis().compute_api().worker(who.clone()))
-		.await?;
+	let worker =
+		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(who.clone())).await?;
 	let Some(w) = worker else {
 		println!("not a registered worker");
 		return Ok(());
 	};
-	println!("stake     {} ({} bonded to duties, {} unlocking)", tokens(w.stake), tokens(w.bonded), tokens(w.unlocking));
+	println!(
+		"stake     {} ({} bonded to duties, {} unlocking)",
+		tokens(w.stake),
+		tokens(w.bonded),
+		tokens(w.unlocking)
+	);
 	println!("online    {}", w.online);
 	println!("endpoint  {}", crate::jobs::uri_text(&w.endpoint.0));
 	println!(
@@ -965,11 +1023,11 @@ async fn status(chain: Chain, who: AccountId32) -> anyhow::Result<()> {
 		w.capabilities.memory_mib,
 		w.capabilities.max_parameters
 	);
-	println!("record    {} jobs, {} audits, {} disputes lost", w.jobs_done, w.audits_done, w.disputes_lost);
-	let duties = at
-		.runtime_apis()
-		.call(verity::runtime_apis().compute_api().duties(who))
-		.await?;
+	println!(
+		"record    {} jobs, {} audits, {} disputes lost",
+		w.jobs_done, w.audits_done, w.disputes_lost
+	);
+	let duties = at.runtime_apis().call(verity::runtime_apis().compute_api().duties(who)).await?;
 	println!("duties    {}", if duties.is_empty() { "none".into() } else { format!("{duties:?}") });
 	Ok(())
 }

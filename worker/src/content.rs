@@ -192,7 +192,9 @@ impl ContentStore {
 				.await
 				.map_err(|e| FetchError::io(format!("writing {}", to.display()), e))?;
 		}
-		file.sync_all().await.map_err(|e| FetchError::io(format!("syncing {}", to.display()), e))?;
+		file.sync_all()
+			.await
+			.map_err(|e| FetchError::io(format!("syncing {}", to.display()), e))?;
 		Ok(())
 	}
 }
@@ -202,7 +204,9 @@ async fn verify(uri: &str, path: &Path, expected: ContentHash) -> Result<(), Fet
 	let actual = tokio::task::spawn_blocking(move || verity_ml::data::content_hash_file(&owned))
 		.await
 		.map_err(|e| FetchError::io("hashing", std::io::Error::other(e)))?
-		.map_err(|e| FetchError::io(format!("hashing {}", path.display()), std::io::Error::other(e)))?;
+		.map_err(|e| {
+			FetchError::io(format!("hashing {}", path.display()), std::io::Error::other(e))
+		})?;
 	if actual == expected {
 		Ok(())
 	} else {

@@ -100,8 +100,9 @@ impl TrainPlan {
 pub fn optimizer_from_chain(kind: OptimizerKind) -> OptimizerConfig {
 	let ppb = |parts: u32| f64::from(parts) / 1e9;
 	match kind {
-		OptimizerKind::Sgd { learning_rate, momentum } =>
-			OptimizerConfig::sgd(ppb(learning_rate), ppb(momentum)),
+		OptimizerKind::Sgd { learning_rate, momentum } => {
+			OptimizerConfig::sgd(ppb(learning_rate), ppb(momentum))
+		}
 		OptimizerKind::Adam { learning_rate, beta1, beta2 } => OptimizerConfig::Adam {
 			lr: ppb(learning_rate),
 			beta1: ppb(beta1),
@@ -253,13 +254,13 @@ pub fn train(
 		Some(checkpoint) => {
 			tracing::info!(job = plan.job, step = checkpoint.step, "resuming from checkpoint");
 			Trainer::from_checkpoint(&plan.architecture, plan.config, &checkpoint, &device)?
-		},
+		}
 		None => {
 			log = RunLog::default();
 			let first = initial_checkpoint(plan, start_weights)?;
 			save_checkpoint(plan, dir, &first, &mut log, None)?;
 			Trainer::from_checkpoint(&plan.architecture, plan.config, &first, &device)?
-		},
+		}
 	};
 	let started = Instant::now();
 	let first_step = trainer.step_count();
@@ -299,7 +300,7 @@ pub fn train(
 			let model = trainer.inference_model()?;
 			let e = verity_ml::infer::evaluate(&model, v, &device)?;
 			(e.correct as u32, e.total as u32)
-		},
+		}
 		None => (0, 0),
 	};
 	let final_loss = log.segment_losses.last().copied().unwrap_or_default();
@@ -332,7 +333,11 @@ fn initial_checkpoint(plan: &TrainPlan, start: Option<&ParamSet>) -> anyhow::Res
 }
 
 /// The last checkpoint recorded in the log whose file is intact, if any.
-fn resume_point(plan: &TrainPlan, dir: &DataDir, log: &RunLog) -> anyhow::Result<Option<Checkpoint>> {
+fn resume_point(
+	plan: &TrainPlan,
+	dir: &DataDir,
+	log: &RunLog,
+) -> anyhow::Result<Option<Checkpoint>> {
 	let (Some(step), Some(hash)) = (log.steps.last(), log.hashes.last()) else { return Ok(None) };
 	let index = plan.index_of(*step);
 	let bytes = match std::fs::read(dir.checkpoint(plan.job, index)) {
@@ -344,7 +349,7 @@ fn resume_point(plan: &TrainPlan, dir: &DataDir, log: &RunLog) -> anyhow::Result
 		_ => {
 			tracing::warn!(job = plan.job, index, "checkpoint on disk is damaged; starting over");
 			Ok(None)
-		},
+		}
 	}
 }
 
@@ -495,7 +500,11 @@ mod tests {
 			start: Start::Fresh,
 			datasets: Vec::new(),
 			validation: None,
-			config: TrainConfig { seed: 3, batch_size: 8, optimizer: OptimizerConfig::sgd(0.1, 0.9) },
+			config: TrainConfig {
+				seed: 3,
+				batch_size: 8,
+				optimizer: OptimizerConfig::sgd(0.1, 0.9),
+			},
 			steps,
 			interval,
 			epsilon: 1e-5,
@@ -529,12 +538,15 @@ mod tests {
 				.unwrap()
 				.unwrap();
 		let (_b, dir) = data_dir();
-		let stopped = train(&p, &data, None, None, &dir, Backend::NdArray, &mut |s, _| s < 12).unwrap();
+		let stopped =
+			train(&p, &data, None, None, &dir, Backend::NdArray, &mut |s, _| s < 12).unwrap();
 		assert!(stopped.is_none());
 		let log: RunLog = read_json(&dir.checkpoint_log(1)).unwrap().unwrap();
 		assert_eq!(log.steps, vec![0, 5, 10]);
 		let (resumed, resumed_weights) =
-			train(&p, &data, None, None, &dir, Backend::NdArray, &mut |_, _| true).unwrap().unwrap();
+			train(&p, &data, None, None, &dir, Backend::NdArray, &mut |_, _| true)
+				.unwrap()
+				.unwrap();
 		assert_eq!(resumed.checkpoint_root, whole.checkpoint_root);
 		assert_eq!(resumed.weights, whole.weights);
 		assert_eq!(resumed_weights, whole_weights);
@@ -595,7 +607,10 @@ mod tests {
 
 	#[test]
 	fn chain_hyper_parameters_map_exactly() {
-		let sgd = optimizer_from_chain(OptimizerKind::Sgd { learning_rate: 50_000_000, momentum: 900_000_000 });
+		let sgd = optimizer_from_chain(OptimizerKind::Sgd {
+			learning_rate: 50_000_000,
+			momentum: 900_000_000,
+		});
 		assert_eq!(sgd, OptimizerConfig::sgd(0.05, 0.9));
 		let adam = optimizer_from_chain(OptimizerKind::Adam {
 			learning_rate: 1_000_000,

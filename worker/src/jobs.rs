@@ -72,7 +72,7 @@ pub async fn train_plan(at: &AtBlock, id: u64, job: &Job) -> anyhow::Result<Trai
 		ct::TrainBase::FineTune(model_id) => {
 			let (uri, hash) = model_weights(&model(at, *model_id).await?);
 			Start::FineTune { uri, hash }
-		},
+		}
 	};
 	let mut datasets = Vec::new();
 	for dataset_id in &spec.datasets.0 {
@@ -83,8 +83,9 @@ pub async fn train_plan(at: &AtBlock, id: u64, job: &Job) -> anyhow::Result<Trai
 		None => None,
 	};
 	let optimizer = match &spec.optimizer {
-		ct::Optimizer::Sgd { learning_rate, momentum } =>
-			OptimizerKind::Sgd { learning_rate: ppb(learning_rate), momentum: ppb(momentum) },
+		ct::Optimizer::Sgd { learning_rate, momentum } => {
+			OptimizerKind::Sgd { learning_rate: ppb(learning_rate), momentum: ppb(momentum) }
+		}
 		ct::Optimizer::Adam { learning_rate, beta1, beta2 } => OptimizerKind::Adam {
 			learning_rate: ppb(learning_rate),
 			beta1: ppb(beta1),

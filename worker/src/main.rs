@@ -32,6 +32,6 @@ async fn main() -> std::process::ExitCode {
 		Err(e) => {
 			eprintln!("error: {e:#}");
 			std::process::ExitCode::FAILURE
-		},
+		}
 	}
 }

@@ -44,7 +44,8 @@ impl Metrics {
 		let steps_per_second = Gauge::new("train_steps_per_second", "training steps per second")?;
 		let samples_per_second =
 			Gauge::new("train_samples_per_second", "training samples per second")?;
-		let audits = IntCounterVec::new(Opts::new("audits_total", "audits by verdict"), &["verdict"])?;
+		let audits =
+			IntCounterVec::new(Opts::new("audits_total", "audits by verdict"), &["verdict"])?;
 		let replicas = IntCounter::new("replicas_total", "inference/evaluation replicas run")?;
 		let keeper_calls =
 			IntCounterVec::new(Opts::new("keeper_calls_total", "keeper calls"), &["call"])?;

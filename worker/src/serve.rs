@@ -74,11 +74,12 @@ pub async fn serve_metrics(addr: SocketAddr, metrics: Metrics) -> anyhow::Result
 
 fn is_content_name(name: &str) -> bool {
 	match name.split_once('-') {
-		Some((root, size)) =>
-			root.len() == 64 &&
-				root.bytes().all(|b| b.is_ascii_hexdigit()) &&
-				!size.is_empty() &&
-				size.bytes().all(|b| b.is_ascii_digit()),
+		Some((root, size)) => {
+			root.len() == 64
+				&& root.bytes().all(|b| b.is_ascii_hexdigit())
+				&& !size.is_empty()
+				&& size.bytes().all(|b| b.is_ascii_digit())
+		}
 		None => false,
 	}
 }
@@ -89,12 +90,17 @@ async fn content(
 	request: Request,
 ) -> Response {
 	if !is_content_name(&name) {
-		return (StatusCode::BAD_REQUEST, "expected /content/<64 hex digits>-<size>").into_response();
+		return (StatusCode::BAD_REQUEST, "expected /content/<64 hex digits>-<size>")
+			.into_response();
 	}
 	file(data.content().join(name), request).await
 }
 
-async fn checkpoint_log(State(data): State<DataDir>, UrlPath(job): UrlPath<u64>, request: Request) -> Response {
+async fn checkpoint_log(
+	State(data): State<DataDir>,
+	UrlPath(job): UrlPath<u64>,
+	request: Request,
+) -> Response {
 	file(data.checkpoint_log(job), request).await
 }
 
@@ -143,15 +149,27 @@ mod tests {
 		crate::store::write_atomic(&data.checkpoint_log(3), b"{}").unwrap();
 		let app = router(data);
 
-		assert_eq!(get_bytes(app.clone(), &format!("/content/{name}"), None).await, (StatusCode::OK, b"hello".to_vec()));
+		assert_eq!(
+			get_bytes(app.clone(), &format!("/content/{name}"), None).await,
+			(StatusCode::OK, b"hello".to_vec())
+		);
 		assert_eq!(
 			get_bytes(app.clone(), &format!("/content/{name}"), Some("bytes=1-3")).await,
 			(StatusCode::PARTIAL_CONTENT, b"ell".to_vec())
 		);
-		assert_eq!(get_bytes(app.clone(), "/jobs/3/checkpoints/1", None).await.1, b"checkpoint one");
+		assert_eq!(
+			get_bytes(app.clone(), "/jobs/3/checkpoints/1", None).await.1,
+			b"checkpoint one"
+		);
 		assert_eq!(get_bytes(app.clone(), "/jobs/3/checkpoints", None).await.1, b"{}");
-		assert_eq!(get_bytes(app.clone(), "/jobs/3/checkpoints/2", None).await.0, StatusCode::NOT_FOUND);
-		assert_eq!(get_bytes(app.clone(), "/content/..%2Fjobs", None).await.0, StatusCode::BAD_REQUEST);
+		assert_eq!(
+			get_bytes(app.clone(), "/jobs/3/checkpoints/2", None).await.0,
+			StatusCode::NOT_FOUND
+		);
+		assert_eq!(
+			get_bytes(app.clone(), "/content/..%2Fjobs", None).await.0,
+			StatusCode::BAD_REQUEST
+		);
 		assert_eq!(get_bytes(app, "/health", None).await, (StatusCode::OK, b"ok".to_vec()));
 	}
 }

@@ -50,9 +50,11 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
 /// Reads JSON written by [`write_json`]; `None` if the file does not exist.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Option<T>> {
 	match fs::read(path) {
-		Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).map_err(|e| {
-			anyhow::anyhow!("{} is not valid worker state: {e}", path.display())
-		})?)),
+		Ok(bytes) => {
+			Ok(Some(serde_json::from_slice(&bytes).map_err(|e| {
+				anyhow::anyhow!("{} is not valid worker state: {e}", path.display())
+			})?))
+		}
 		Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
 		Err(e) => Err(anyhow::anyhow!("reading {}: {e}", path.display())),
 	}
@@ -117,9 +119,7 @@ impl DataDir {
 	pub fn jobs_on_disk(&self) -> Vec<u64> {
 		fs::read_dir(self.root.join("jobs"))
 			.map(|entries| {
-				entries
-					.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-					.collect()
+				entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect()
 			})
 			.unwrap_or_default()
 	}

@@ -52,10 +52,7 @@ fn stake<T: Config>() -> BalanceOf<T> {
 /// What a job offers: the least it may offer the most replicas.
 fn reward<T: Config>() -> BalanceOf<T> {
 	let params = Pallet::<T>::params();
-	params
-		.min_reward
-		.saturating_mul(T::MaxReplicas::get().into())
-		.max(params.min_bond)
+	params.min_reward.saturating_mul(T::MaxReplicas::get().into()).max(params.min_bond)
 }
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId
@@ -465,7 +462,7 @@ fn vote_reveal<T: Config>(
 
 /// The report of a replay that reproduced the leaf after `segment` (`passed`) or did not.
 fn audit_report(leaves: &[Hash256], segment: u32, passed: bool) -> AuditReport {
-	let leaf = leaves.get(segment as usize + 1).copied().unwrap_or_default();
+	let leaf = leaves.get((segment as usize).saturating_add(1)).copied().unwrap_or_default();
 	let end_state = if passed { leaf } else { sp_io::hashing::blake2_256(&leaf) };
 	AuditReport { end_state, passed }
 }
@@ -1028,8 +1025,12 @@ mod benchmarks {
 		submit::<T>(job, &leaves)?;
 		let challenger = world.others.first().ok_or(BenchmarkError::Stop("no challenger"))?;
 		let dispute = NextDisputeId::<T>::get();
-		Pallet::<T>::challenge_binding(RawOrigin::Signed(challenger.clone()).into(), job, RunEnd::Weights)
-			.map_err(|_| BenchmarkError::Stop("challenge_binding failed"))?;
+		Pallet::<T>::challenge_binding(
+			RawOrigin::Signed(challenger.clone()).into(),
+			job,
+			RunEnd::Weights,
+		)
+		.map_err(|_| BenchmarkError::Stop("challenge_binding failed"))?;
 		let last = (leaves.len() as u32).saturating_sub(1);
 		let leaf = leaves.last().copied().ok_or(BenchmarkError::Stop("no leaf"))?;
 		let defender = dispute_of::<T>(dispute)?.defender;

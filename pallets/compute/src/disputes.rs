@@ -2,10 +2,7 @@
 //! re-executes it with commit–reveal, the appeal window, and the slashes that settle it.
 
 use super::*;
-use crate::{
-	draw::Eligibility,
-	workers::Credit,
-};
+use crate::{draw::Eligibility, workers::Credit};
 use frame_support::traits::tokens::imbalance::Imbalance;
 use sp_runtime::traits::CheckedDiv;
 use verity_primitives::verify_merkle_proof;
@@ -45,7 +42,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_challenge_binding(who: T::AccountId, id: JobId, end: RunEnd) -> DispatchResult {
+	pub(crate) fn do_challenge_binding(
+		who: T::AccountId,
+		id: JobId,
+		end: RunEnd,
+	) -> DispatchResult {
 		let params = Self::params();
 		let mut job = Self::job(id)?;
 		Self::train_spec(&job)?;
@@ -351,10 +352,8 @@ impl<T: Config> Pallet<T> {
 		Duties::<T>::remove(&dispute.defender, Duty::Defend(id));
 		Duties::<T>::remove(&dispute.challenger, Duty::Challenge(id));
 		Duties::<T>::insert(&dispute.challenger, Duty::Audit(job_id, segment), ());
-		if let Some(audit) = job
-			.audits
-			.iter_mut()
-			.find(|a| a.segment == segment && a.auditor == dispute.challenger)
+		if let Some(audit) =
+			job.audits.iter_mut().find(|a| a.segment == segment && a.auditor == dispute.challenger)
 		{
 			audit.bond = dispute.challenger_bond;
 			audit.passed = Some(true);
@@ -637,7 +636,8 @@ impl<T: Config> Pallet<T> {
 						params.stake_slash,
 					);
 					if let DisputeSubject::Segment { segment, .. } = dispute.subject {
-						credit = credit.merge(Self::slash_passes(job_id, &mut job, segment, &params));
+						credit =
+							credit.merge(Self::slash_passes(job_id, &mut job, segment, &params));
 					}
 					let slashed = credit.peek();
 					Self::release_bond(
@@ -733,10 +733,9 @@ impl<T: Config> Pallet<T> {
 		jurors_part: Perbill,
 	) {
 		let total = credit.peek();
-		for (share, earners, part) in [
-			(Share::DisputeWinner, winners, winner_part),
-			(Share::Juror, jurors, jurors_part),
-		] {
+		for (share, earners, part) in
+			[(Share::DisputeWinner, winners, winner_part), (Share::Juror, jurors, jurors_part)]
+		{
 			let count = BalanceOf::<T>::from(earners.len() as u32);
 			let each = part.mul_floor(total).checked_div(&count).unwrap_or_else(Zero::zero);
 			for earner in earners {

@@ -153,7 +153,10 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		for (dataset, jobs) in frozen {
-			ensure!(T::Datasets::jobs_using(dataset) == jobs, "a dataset's freeze count differs from its open jobs");
+			ensure!(
+				T::Datasets::jobs_using(dataset) == jobs,
+				"a dataset's freeze count differs from its open jobs"
+			);
 		}
 		let seeds: BTreeMap<BlockNumberFor<T>, u32> =
 			Seeds::<T>::iter().map(|(at, record)| (at, record.waiting)).collect();

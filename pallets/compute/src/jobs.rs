@@ -462,7 +462,8 @@ impl<T: Config> Pallet<T> {
 		let commitment = audit.commitment.ok_or(Error::<T>::NotCommitted)?;
 		ensure!(audit.passed.is_none(), Error::<T>::AlreadyRevealed);
 		ensure!(
-			Self::commitment_of(CommitKind::Audit, id, &who, (segment, report), &salt) == commitment,
+			Self::commitment_of(CommitKind::Audit, id, &who, (segment, report), &salt)
+				== commitment,
 			Error::<T>::CommitmentMismatch
 		);
 		let passed = if audit.exact {
@@ -664,7 +665,9 @@ impl<T: Config> Pallet<T> {
 			return Self::refund(id, job, Event::JobExpired { job: id });
 		}
 		for replacement in Self::assign(id, &workers, assignee.bond)? {
-			job.assignees.try_insert(index, replacement).map_err(|_| Error::<T>::InvalidReplicas)?;
+			job.assignees
+				.try_insert(index, replacement)
+				.map_err(|_| Error::<T>::InvalidReplicas)?;
 		}
 		if index == 0 {
 			job.determinism = Self::class_of(&workers);

@@ -400,7 +400,10 @@ pub fn salt(who: AccountId) -> Hash256 {
 pub fn audit_report(segment: u32, matches: bool) -> (AuditReport, MerkleProof) {
 	let leaves = checkpoints(SEGMENTS);
 	if matches {
-		(AuditReport { end_state: leaves[segment as usize + 1], passed: true }, proof(&leaves, segment + 1))
+		(
+			AuditReport { end_state: leaves[segment as usize + 1], passed: true },
+			proof(&leaves, segment + 1),
+		)
 	} else {
 		(AuditReport { end_state: diverged(segment), passed: false }, BoundedVec::new())
 	}
@@ -444,8 +447,13 @@ pub fn commit_and_reveal_audits(id: JobId, verdict: impl Fn(u32) -> bool) {
 pub fn jury_votes(id: DisputeId, vote: impl Fn(AccountId) -> bool) {
 	let jurors = dispute(id).jurors;
 	for juror in &jurors {
-		let commitment =
-			Compute::commitment_of(CommitKind::Vote, id, &juror.who, vote(juror.who), &salt(juror.who));
+		let commitment = Compute::commitment_of(
+			CommitKind::Vote,
+			id,
+			&juror.who,
+			vote(juror.who),
+			&salt(juror.who),
+		);
 		assert_ok!(Compute::commit_vote(RuntimeOrigin::signed(juror.who), id, commitment));
 	}
 	for juror in &jurors {

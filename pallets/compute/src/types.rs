@@ -842,7 +842,9 @@ where
 	/// simulation (`tests/strategies.rs`) proves cheating does not pay under them.
 	pub fn recommended(unit: Balance, hour: BlockNumber, job_deposit: Balance) -> Self {
 		let units = |n: u32| unit.saturating_mul(n.into());
-		let minutes = |n: u32| hour.saturating_mul(n.into()) / 60u32.into();
+		let minutes = |n: u32| {
+			hour.saturating_mul(n.into()).checked_div(&60u32.into()).unwrap_or_else(Zero::zero)
+		};
 		let day = hour.saturating_mul(24u32.into());
 		Self {
 			min_stake: units(1_000),

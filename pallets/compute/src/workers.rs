@@ -275,7 +275,8 @@ impl<T: Config> Pallet<T> {
 			ensure!(worker.bonded >= bond, Error::<T>::StakeBonded);
 			worker.bonded = worker.bonded.saturating_sub(bond);
 			let from_bond = bond_part.mul_floor(bond);
-			let exposed = worker.free_stake().saturating_sub(from_bond).saturating_add(worker.unlocking);
+			let exposed =
+				worker.free_stake().saturating_sub(from_bond).saturating_add(worker.unlocking);
 			let from_rest = stake_part.mul_floor(exposed);
 			amount = from_bond.saturating_add(from_rest).min(worker.held());
 			// Active stake first, never the bonds of other duties, then unlocking stake.

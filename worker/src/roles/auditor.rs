@@ -37,11 +37,18 @@ pub struct AuditRecord {
 }
 
 /// Does the next thing for an audit of `segment` of job `id`.
-pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) -> anyhow::Result<()> {
+pub async fn step(
+	ctx: &Context,
+	at: &AtBlock,
+	id: u64,
+	segment: u32,
+	job: Job,
+) -> anyhow::Result<()> {
 	let ct::JobStatus::Submitted { audit_commit_until, audit_reveal_until, .. } = job.status else {
 		return Ok(());
 	};
-	let Some(entry) = job.audits.0.iter().find(|a| a.segment == segment && a.auditor == ctx.me) else {
+	let Some(entry) = job.audits.0.iter().find(|a| a.segment == segment && a.auditor == ctx.me)
+	else {
 		return Ok(());
 	};
 	let now = at.block_number();
@@ -56,27 +63,35 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) 
 			let record = match record {
 				Some(r) => r,
 				None => {
-					let (passed, end_state, end_proof, reason) = match replay(ctx, at, id, segment, &job).await? {
-						Verdict::Replayed { verdict: v, leaf, proof } => {
-							if v.passed && !v.exact && entry.exact {
-								tracing::warn!(
-									job = id,
-									segment,
-									divergence = v.divergence,
-									"same determinism class, yet the replay is not bit-exact"
-								);
+					let (passed, end_state, end_proof, reason) =
+						match replay(ctx, at, id, segment, &job).await? {
+							Verdict::Replayed { verdict: v, leaf, proof } => {
+								if v.passed && !v.exact && entry.exact {
+									tracing::warn!(
+										job = id,
+										segment,
+										divergence = v.divergence,
+										"same determinism class, yet the replay is not bit-exact"
+									);
+								}
+								let state = if v.passed { leaf } else { v.replayed };
+								(
+									v.passed,
+									state,
+									proof,
+									format!(
+										"replayed: exact {}, divergence {:.3e}",
+										v.exact, v.divergence
+									),
+								)
 							}
-							let state = if v.passed { leaf } else { v.replayed };
-							(
-								v.passed,
-								state,
-								proof,
-								format!("replayed: exact {}, divergence {:.3e}", v.exact, v.divergence),
-							)
-						},
-						Verdict::NotServed(why) =>
-							(false, [0u8; 32], Vec::new(), format!("trainer did not serve: {why}")),
-					};
+							Verdict::NotServed(why) => (
+								false,
+								[0u8; 32],
+								Vec::new(),
+								format!("trainer did not serve: {why}"),
+							),
+						};
 					let r = AuditRecord {
 						passed,
 						end_state: hex::encode(end_state),
@@ -86,17 +101,27 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) 
 					};
 					// The salt is on disk before the commitment that needs it is on chain.
 					write_json(&path, &r)?;
-					ctx.metrics.audits.with_label_values(&[if passed { "pass" } else { "fail" }]).inc();
+					ctx.metrics
+						.audits
+						.with_label_values(&[if passed { "pass" } else { "fail" }])
+						.inc();
 					r
-				},
+				}
 			};
 			let salt = engine::parse_hash(&record.salt)?;
 			let end_state = engine::parse_hash(&record.end_state)?;
 			// `AuditReport { end_state, passed }` encodes as the pair.
-			let hash = commitment(CommitKind::Audit, id, &ctx.me, &(segment, (end_state, record.passed)), &salt);
-			ctx.submit("commit_audit", &verity::tx().compute().commit_audit(id, segment, hash)).await?;
+			let hash = commitment(
+				CommitKind::Audit,
+				id,
+				&ctx.me,
+				&(segment, (end_state, record.passed)),
+				&salt,
+			);
+			ctx.submit("commit_audit", &verity::tx().compute().commit_audit(id, segment, hash))
+				.await?;
 			tracing::info!(job = id, segment, passed = record.passed, reason = %record.reason, "audit committed");
-		},
+		}
 		(Some(_), None) => {
 			let all_committed = job.audits.0.iter().all(|a| a.commitment.is_some());
 			if !all_committed && now <= u64::from(audit_commit_until) {
@@ -110,9 +135,15 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) 
 				anyhow::anyhow!("audit {id}/{segment} was committed but its salt is not on disk")
 			})?;
 			let salt = engine::parse_hash(&record.salt)?;
-			let report =
-				ct::AuditReport { end_state: engine::parse_hash(&record.end_state)?, passed: record.passed };
-			let proof = record.end_proof.iter().map(|h| engine::parse_hash(h)).collect::<anyhow::Result<Vec<_>>>()?;
+			let report = ct::AuditReport {
+				end_state: engine::parse_hash(&record.end_state)?,
+				passed: record.passed,
+			};
+			let proof = record
+				.end_proof
+				.iter()
+				.map(|h| engine::parse_hash(h))
+				.collect::<anyhow::Result<Vec<_>>>()?;
 			ctx.submit(
 				"reveal_audit",
 				&verity::tx().compute().reveal_audit(
@@ -125,8 +156,8 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: Job) 
 			)
 			.await?;
 			tracing::info!(job = id, segment, passed = record.passed, "audit revealed");
-		},
-		(Some(_), Some(_)) => {},
+		}
+		(Some(_), Some(_)) => {}
 	}
 	Ok(())
 }
@@ -140,15 +171,17 @@ enum Verdict {
 	NotServed(String),
 }
 
-async fn replay(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: &Job) -> anyhow::Result<Verdict> {
+async fn replay(
+	ctx: &Context,
+	at: &AtBlock,
+	id: u64,
+	segment: u32,
+	job: &Job,
+) -> anyhow::Result<Verdict> {
 	let plan = crate::jobs::train_plan(at, id, job).await?;
 	let result = job.result.as_ref().ok_or_else(|| anyhow::anyhow!("job {id} has no result"))?;
-	let trainer = &job
-		.assignees
-		.0
-		.first()
-		.ok_or_else(|| anyhow::anyhow!("job {id} has no trainer"))?
-		.worker;
+	let trainer =
+		&job.assignees.0.first().ok_or_else(|| anyhow::anyhow!("job {id} has no trainer"))?.worker;
 	let endpoint = crate::jobs::endpoint(at, trainer).await?;
 
 	let log_bytes = match get(ctx, &format!("{endpoint}/jobs/{id}/checkpoints")).await {
@@ -161,11 +194,21 @@ async fn replay(ctx: &Context, at: &AtBlock, id: u64, segment: u32, job: &Job) -
 	};
 	let leaves = match log.leaves() {
 		Ok(l) if l.len() == result.checkpoints as usize => l,
-		Ok(l) => return Ok(Verdict::NotServed(format!("{} checkpoints listed, {} committed", l.len(), result.checkpoints))),
+		Ok(l) => {
+			return Ok(Verdict::NotServed(format!(
+				"{} checkpoints listed, {} committed",
+				l.len(),
+				result.checkpoints
+			)))
+		}
 		Err(e) => return Ok(Verdict::NotServed(format!("checkpoint log: {e}"))),
 	};
-	if verity_primitives::content::merkle_root(leaves.iter().copied()) != Some(result.checkpoint_root) {
-		return Ok(Verdict::NotServed("the served checkpoint hashes are not the committed root".into()));
+	if verity_primitives::content::merkle_root(leaves.iter().copied())
+		!= Some(result.checkpoint_root)
+	{
+		return Ok(Verdict::NotServed(
+			"the served checkpoint hashes are not the committed root".into(),
+		));
 	}
 	let (Some(from_hash), Some(to_hash)) =
 		(leaves.get(segment as usize), leaves.get(segment as usize + 1))

@@ -35,7 +35,8 @@ impl Keeper {
 	/// runtime API, for jobs posted while this keeper was not running).
 	pub async fn discover(&mut self, ctx: &Context) -> anyhow::Result<()> {
 		let at = ctx.chain.finalized().await?;
-		let next = at.storage().fetch(verity::storage().compute().next_job_id(), ()).await?.decode()?;
+		let next =
+			at.storage().fetch(verity::storage().compute().next_job_id(), ()).await?.decode()?;
 		for id in next.saturating_sub(LOOKBACK)..next {
 			if let Some(job) = crate::jobs::job(&at, id).await? {
 				self.jobs.insert(id);
@@ -63,12 +64,12 @@ impl Keeper {
 			match event {
 				E::JobPosted { job, .. } | E::ResultSubmitted { job, .. } => {
 					self.jobs.insert(job);
-				},
+				}
 				E::DisputeOpened { dispute, job, .. } => {
 					self.disputes.insert(dispute);
 					self.jobs.insert(job);
-				},
-				_ => {},
+				}
+				_ => {}
 			}
 		}
 		let now = at.block_number();
@@ -80,13 +81,16 @@ impl Keeper {
 			};
 			let due = match job.status {
 				// The draw uses the seed recorded at the end of block `draw_at`.
-				ct::JobStatus::AwaitingAudits { draw_at, .. } =>
-					(now > u64::from(draw_at)).then_some((u64::from(draw_at) + 1, Call::DrawAudits)),
-				ct::JobStatus::Assigned { until } | ct::JobStatus::Revealing { until } =>
-					(now > u64::from(until)).then_some((u64::from(until) + 1, Call::ProcessJob)),
-				ct::JobStatus::Submitted { challenge_until, .. } if job.disputes.0.is_empty() =>
+				ct::JobStatus::AwaitingAudits { draw_at, .. } => {
+					(now > u64::from(draw_at)).then_some((u64::from(draw_at) + 1, Call::DrawAudits))
+				}
+				ct::JobStatus::Assigned { until } | ct::JobStatus::Revealing { until } => {
+					(now > u64::from(until)).then_some((u64::from(until) + 1, Call::ProcessJob))
+				}
+				ct::JobStatus::Submitted { challenge_until, .. } if job.disputes.0.is_empty() => {
 					(now > u64::from(challenge_until))
-						.then_some((u64::from(challenge_until) + 1, Call::ProcessJob)),
+						.then_some((u64::from(challenge_until) + 1, Call::ProcessJob))
+				}
 				_ => None,
 			};
 			if let Some((from, call)) = due {
@@ -98,10 +102,8 @@ impl Keeper {
 		self.jobs.retain(|id| !ended.contains(id));
 		let mut settled = Vec::new();
 		for &id in &self.disputes {
-			let dispute = at
-				.runtime_apis()
-				.call(verity::runtime_apis().compute_api().dispute(id))
-				.await?;
+			let dispute =
+				at.runtime_apis().call(verity::runtime_apis().compute_api().dispute(id)).await?;
 			let Some(dispute) = dispute else {
 				settled.push(id);
 				continue;
@@ -152,22 +154,27 @@ fn nudge(ctx: &Arc<Context>, in_hand: &Arc<Mutex<HashSet<String>>>, id: u64, cal
 	let ctx = ctx.clone();
 	spawn_once(in_hand, format!("keeper:{}:{id}", call.name()), async move {
 		let result = match call {
-			Call::DrawAudits => ctx.submit(call.name(), &verity::tx().compute().draw_audits(id)).await,
-			Call::ProcessJob => ctx.submit(call.name(), &verity::tx().compute().process_job(id)).await,
-			Call::ProcessDispute =>
-				ctx.submit(call.name(), &verity::tx().compute().process_dispute(id)).await,
+			Call::DrawAudits => {
+				ctx.submit(call.name(), &verity::tx().compute().draw_audits(id)).await
+			}
+			Call::ProcessJob => {
+				ctx.submit(call.name(), &verity::tx().compute().process_job(id)).await
+			}
+			Call::ProcessDispute => {
+				ctx.submit(call.name(), &verity::tx().compute().process_dispute(id)).await
+			}
 		};
 		match result {
 			Ok(_) => {
 				ctx.metrics.keeper_calls.with_label_values(&[call.name()]).inc();
 				tracing::info!(call = call.name(), id, "keeper call made");
 				Ok(())
-			},
+			}
 			// Another keeper was first, or the state moved on: nothing to do.
 			Err(e) if runtime_error_name(&e).is_some() => {
 				tracing::debug!(call = call.name(), id, error = %e, "keeper call not needed");
 				Ok(())
-			},
+			}
 			Err(e) => Err(e),
 		}
 	});

@@ -110,7 +110,7 @@ pub async fn run(ctx: Arc<Context>, keeper_enabled: bool) -> anyhow::Result<()> 
 				tracing::warn!(error = %e, "cannot follow blocks; retrying");
 				tokio::time::sleep(Duration::from_secs(2)).await;
 				continue;
-			},
+			}
 		};
 		if reconnects > 0 {
 			tracing::info!("following blocks again");
@@ -125,7 +125,7 @@ pub async fn run(ctx: Arc<Context>, keeper_enabled: bool) -> anyhow::Result<()> 
 				Some(Err(e)) => {
 					tracing::warn!(error = %e, "block stream error");
 					break;
-				},
+				}
 				None => break,
 			};
 			let number = block.number();
@@ -135,7 +135,7 @@ pub async fn run(ctx: Arc<Context>, keeper_enabled: bool) -> anyhow::Result<()> 
 				Err(e) => {
 					tracing::warn!(block = number, error = %e, "cannot read block");
 					continue;
-				},
+				}
 			};
 			if let Err(e) = tick(&ctx, &at, &in_hand).await {
 				tracing::warn!(block = number, error = %e, "duties");
@@ -196,11 +196,13 @@ where
 	});
 }
 
-async fn tick(ctx: &Arc<Context>, at: &AtBlock, in_hand: &Arc<Mutex<HashSet<String>>>) -> anyhow::Result<()> {
-	let duties = at
-		.runtime_apis()
-		.call(verity::runtime_apis().compute_api().duties(ctx.me.clone()))
-		.await?;
+async fn tick(
+	ctx: &Arc<Context>,
+	at: &AtBlock,
+	in_hand: &Arc<Mutex<HashSet<String>>>,
+) -> anyhow::Result<()> {
+	let duties =
+		at.runtime_apis().call(verity::runtime_apis().compute_api().duties(ctx.me.clone())).await?;
 	let hash = at.block_hash();
 	let mut counts = [0i64; 3];
 	for duty in &duties {
@@ -226,13 +228,14 @@ async fn tick(ctx: &Arc<Context>, at: &AtBlock, in_hand: &Arc<Mutex<HashSet<Stri
 					_ => replica::step(&ctx, &at, job, record).await,
 				}
 			}),
-			ct::Duty::Audit(job, segment) =>
+			ct::Duty::Audit(job, segment) => {
 				spawn_once(in_hand, format!("audit:{job}:{segment}"), async move {
 					let at = api.at_block(hash).await?;
 					let Some(record) = crate::jobs::job(&at, job).await? else { return Ok(()) };
 					auditor::step(&ctx, &at, job, segment, record).await
-				}),
-			ct::Duty::Defend(dispute) | ct::Duty::Challenge(dispute) | ct::Duty::Jury(dispute) =>
+				})
+			}
+			ct::Duty::Defend(dispute) | ct::Duty::Challenge(dispute) | ct::Duty::Jury(dispute) => {
 				spawn_once(in_hand, format!("dispute:{dispute}"), async move {
 					tracing::warn!(
 						dispute,
@@ -240,7 +243,8 @@ async fn tick(ctx: &Arc<Context>, at: &AtBlock, in_hand: &Arc<Mutex<HashSet<Stri
 						 worker version"
 					);
 					Ok(())
-				}),
+				})
+			}
 		}
 	}
 	Ok(())
@@ -259,14 +263,21 @@ async fn prune(ctx: &Context, at: &AtBlock) {
 
 async fn report_balances(ctx: &Context, at: &AtBlock) {
 	if let Ok(free) = ctx.chain.free_balance(at, &ctx.me).await {
-		ctx.metrics.balance.with_label_values(&["free"]).set(free as f64 / crate::chain::UNIT as f64);
+		ctx.metrics
+			.balance
+			.with_label_values(&["free"])
+			.set(free as f64 / crate::chain::UNIT as f64);
 	}
-	let worker = at
-		.runtime_apis()
-		.call(verity::runtime_apis().compute_api().worker(ctx.me.clone()))
-		.await;
+	let worker =
+		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(ctx.me.clone())).await;
 	if let Ok(Some(w)) = worker {
-		ctx.metrics.balance.with_label_values(&["stake"]).set(w.stake as f64 / crate::chain::UNIT as f64);
-		ctx.metrics.balance.with_label_values(&["bonded"]).set(w.bonded as f64 / crate::chain::UNIT as f64);
+		ctx.metrics
+			.balance
+			.with_label_values(&["stake"])
+			.set(w.stake as f64 / crate::chain::UNIT as f64);
+		ctx.metrics
+			.balance
+			.with_label_values(&["bonded"])
+			.set(w.bonded as f64 / crate::chain::UNIT as f64);
 	}
 }

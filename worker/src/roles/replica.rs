@@ -46,14 +46,14 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, job: Job) -> anyhow::Res
 					write_json(&path, &r)?;
 					ctx.metrics.replicas.inc();
 					r
-				},
+				}
 			};
 			let output = decode_output(&record)?;
 			let salt = engine::parse_hash(&record.salt)?;
 			let hash = commitment(CommitKind::Output, id, &ctx.me, &output, &salt);
 			ctx.submit("commit_output", &verity::tx().compute().commit_output(id, hash)).await?;
 			tracing::info!(job = id, output = %record.summary, "output committed");
-		},
+		}
 		ct::JobStatus::Revealing { until } if me.output.is_none() => {
 			if at.block_number() > u64::from(until) {
 				tracing::warn!(job = id, "the reveal deadline passed");
@@ -67,8 +67,8 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, job: Job) -> anyhow::Res
 			ctx.submit("reveal_output", &verity::tx().compute().reveal_output(id, output, salt))
 				.await?;
 			tracing::info!(job = id, output = %record.summary, "output revealed");
-		},
-		_ => {},
+		}
+		_ => {}
 	}
 	Ok(())
 }
@@ -78,10 +78,16 @@ fn decode_output(record: &OutputRecord) -> anyhow::Result<ct::JobOutput> {
 	Ok(ct::JobOutput::decode(&mut &bytes[..])?)
 }
 
-async fn compute(ctx: &Context, at: &AtBlock, id: u64, job: &Job) -> anyhow::Result<(ct::JobOutput, String)> {
+async fn compute(
+	ctx: &Context,
+	at: &AtBlock,
+	id: u64,
+	job: &Job,
+) -> anyhow::Result<(ct::JobOutput, String)> {
 	let (model_id, what) = match &job.spec {
-		ct::JobSpec::Infer { model, input, input_uri } =>
-			(*model, Some((crate::jobs::uri_text(&input_uri.0), input.0))),
+		ct::JobSpec::Infer { model, input, input_uri } => {
+			(*model, Some((crate::jobs::uri_text(&input_uri.0), input.0)))
+		}
 		ct::JobSpec::Evaluate { model, .. } => (*model, None),
 		ct::JobSpec::Train(_) => anyhow::bail!("job {id} is a training job"),
 	};
@@ -104,19 +110,20 @@ async fn compute(ctx: &Context, at: &AtBlock, id: u64, job: &Job) -> anyhow::Res
 			let (hash, _) = ctx.content.insert_bytes(&predictions).await?;
 			let summary = format!("{lines} labels at {}", ctx.content_url(&hash));
 			Ok((ct::JobOutput::Predictions(Static(hash)), summary))
-		},
+		}
 		(ct::JobSpec::Evaluate { dataset, .. }, _) => {
 			let data_ref = crate::jobs::dataset(at, *dataset).await?;
 			let file = ctx.content.fetch(&data_ref.uri, data_ref.hash).await?;
 			let format = data_ref.format;
-			let (correct, total) = tokio::task::spawn_blocking(move || -> anyhow::Result<(u32, u32)> {
-				let weights = engine::load_model(&weights_path, &architecture)?;
-				let data = engine::load_datasets(&[(file, format)])?;
-				engine::evaluate(&architecture, &weights, &data, backend)
-			})
-			.await??;
+			let (correct, total) =
+				tokio::task::spawn_blocking(move || -> anyhow::Result<(u32, u32)> {
+					let weights = engine::load_model(&weights_path, &architecture)?;
+					let data = engine::load_datasets(&[(file, format)])?;
+					engine::evaluate(&architecture, &weights, &data, backend)
+				})
+				.await??;
 			Ok((ct::JobOutput::Score { correct, total }, format!("{correct}/{total} correct")))
-		},
+		}
 		_ => anyhow::bail!("job {id}: inference without an input"),
 	}
 }

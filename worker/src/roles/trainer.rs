@@ -49,7 +49,9 @@ pub enum Phase {
 async fn decline(ctx: &Context, id: u64, until: u32, state: &mut TrainState) {
 	match ctx.submit("decline", &verity::tx().compute().decline(id)).await {
 		Ok(_) => tracing::info!(job = id, "declined on chain"),
-		Err(e) => tracing::warn!(job = id, error = %e, "could not decline on chain; the deadline will lapse"),
+		Err(e) => {
+			tracing::warn!(job = id, error = %e, "could not decline on chain; the deadline will lapse")
+		}
 	}
 	state.declined_until = Some(until);
 }
@@ -89,7 +91,7 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, job: Job) -> anyhow::Res
 				state.outcome = Some(outcome.clone());
 				write_json(&path, &state)?;
 				outcome
-			},
+			}
 			Ok(None) => return Ok(()), // cancelled: resumes from the last checkpoint
 			Err(Decline(reason)) => {
 				tracing::error!(job = id, %reason, "declining the job");
@@ -99,7 +101,7 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, job: Job) -> anyhow::Res
 				state.declined = Some(reason.to_string());
 				write_json(&path, &state)?;
 				return Ok(());
-			},
+			}
 		},
 	};
 
@@ -107,12 +109,13 @@ pub async fn step(ctx: &Context, at: &AtBlock, id: u64, job: Job) -> anyhow::Res
 	// never submitted again.
 	let latest = ctx.chain.finalized().await?;
 	match crate::jobs::job(&latest, id).await? {
-		Some(current) if current.result.is_none() => {},
+		Some(current) if current.result.is_none() => {}
 		_ => return Ok(()),
 	}
 	let weights = outcome.weights.to_hash()?;
-	let weights_uri = Uri::parse(ctx.content_url(&weights).as_bytes())
-		.map_err(|e| anyhow::anyhow!("the weights URL is not a valid URI ({e:?}); shorten --public-url"))?;
+	let weights_uri = Uri::parse(ctx.content_url(&weights).as_bytes()).map_err(|e| {
+		anyhow::anyhow!("the weights URL is not a valid URI ({e:?}); shorten --public-url")
+	})?;
 	let result = ct::TrainResult {
 		weights: Static(weights),
 		weights_uri: Static(weights_uri),
@@ -165,7 +168,12 @@ impl From<anyhow::Error> for Decline {
 	}
 }
 
-async fn train(ctx: &Context, at: &AtBlock, id: u64, job: &Job) -> Result<Option<RunOutcome>, Decline> {
+async fn train(
+	ctx: &Context,
+	at: &AtBlock,
+	id: u64,
+	job: &Job,
+) -> Result<Option<RunOutcome>, Decline> {
 	let plan = crate::jobs::train_plan(at, id, job).await?;
 	plan.check_runnable(ctx.max_parameters)?;
 	let bad_data = |e: crate::content::FetchError| {
@@ -182,7 +190,9 @@ async fn train(ctx: &Context, at: &AtBlock, id: u64, job: &Job) -> Result<Option
 	};
 	let start = match &plan.start {
 		Start::Fresh => None,
-		Start::FineTune { uri, hash } => Some(ctx.content.fetch(uri, *hash).await.map_err(bad_data)?),
+		Start::FineTune { uri, hash } => {
+			Some(ctx.content.fetch(uri, *hash).await.map_err(bad_data)?)
+		}
 	};
 	let formats: Vec<_> = files.into_iter().zip(plan.datasets.iter().map(|d| d.format)).collect();
 	let validation = validation.zip(plan.validation.as_ref().map(|v| v.format));
@@ -193,46 +203,56 @@ async fn train(ctx: &Context, at: &AtBlock, id: u64, job: &Job) -> Result<Option
 	let cancel = ctx.cancel.clone();
 	let bars = ctx.progress_bars;
 	let task_plan = plan.clone();
-	let run = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<(RunOutcome, Vec<u8>)>> {
-		let plan = task_plan;
-		let data = engine::load_datasets(&formats)
-			.map_err(|e| anyhow::anyhow!("bad data: {e:#}"))?;
-		let validation = match validation {
-			Some((path, format)) => Some(engine::load_datasets(&[(path, format)])?),
-			None => None,
-		};
-		let start = match start {
-			Some(path) => Some(engine::load_model(&path, &plan.architecture)?),
-			None => None,
-		};
-		let bar = progress_bar(bars, plan.job, plan.steps);
-		let started = Instant::now();
-		let batch = plan.config.batch_size as f64;
-		let mut progress = |step: u64, loss: f32| {
-			if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-				return false;
-			}
-			metrics.train_steps.inc();
-			bar.set_position(step);
-			bar.set_message(format!("loss {loss:.4}"));
-			if step % plan.interval == 0 || step == plan.steps {
-				let rate = step as f64 / started.elapsed().as_secs_f64().max(1e-9);
-				metrics.steps_per_second.set(rate);
-				metrics.samples_per_second.set(rate * batch);
-				tracing::info!(job = plan.job, step, steps = plan.steps, loss, "checkpoint");
-			}
-			true
-		};
-		let result = engine::train(&plan, &data, start.as_ref(), validation.as_ref(), &dir, backend, &mut progress);
-		bar.finish_and_clear();
-		result
-	})
-	.await
-	.map_err(|e| anyhow::anyhow!("training task: {e}"))?;
+	let run =
+		tokio::task::spawn_blocking(move || -> anyhow::Result<Option<(RunOutcome, Vec<u8>)>> {
+			let plan = task_plan;
+			let data =
+				engine::load_datasets(&formats).map_err(|e| anyhow::anyhow!("bad data: {e:#}"))?;
+			let validation = match validation {
+				Some((path, format)) => Some(engine::load_datasets(&[(path, format)])?),
+				None => None,
+			};
+			let start = match start {
+				Some(path) => Some(engine::load_model(&path, &plan.architecture)?),
+				None => None,
+			};
+			let bar = progress_bar(bars, plan.job, plan.steps);
+			let started = Instant::now();
+			let batch = plan.config.batch_size as f64;
+			let mut progress = |step: u64, loss: f32| {
+				if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+					return false;
+				}
+				metrics.train_steps.inc();
+				bar.set_position(step);
+				bar.set_message(format!("loss {loss:.4}"));
+				if step % plan.interval == 0 || step == plan.steps {
+					let rate = step as f64 / started.elapsed().as_secs_f64().max(1e-9);
+					metrics.steps_per_second.set(rate);
+					metrics.samples_per_second.set(rate * batch);
+					tracing::info!(job = plan.job, step, steps = plan.steps, loss, "checkpoint");
+				}
+				true
+			};
+			let result = engine::train(
+				&plan,
+				&data,
+				start.as_ref(),
+				validation.as_ref(),
+				&dir,
+				backend,
+				&mut progress,
+			);
+			bar.finish_and_clear();
+			result
+		})
+		.await
+		.map_err(|e| anyhow::anyhow!("training task: {e}"))?;
 	let Some((outcome, weights)) = (match run {
 		Ok(r) => r,
-		Err(e) if format!("{e:#}").starts_with("bad data") =>
-			return Err(Decline(DeclineReason::BadData(format!("{e:#}")))),
+		Err(e) if format!("{e:#}").starts_with("bad data") => {
+			return Err(Decline(DeclineReason::BadData(format!("{e:#}"))))
+		}
 		Err(e) => return Err(e.into()),
 	}) else {
 		return Ok(None);

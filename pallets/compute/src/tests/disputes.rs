@@ -404,10 +404,9 @@ fn jury_errors_silent_jurors_and_a_tie_escalate_to_governance() {
 		bisect(dispute_id);
 		let jurors: Vec<AccountId> = dispute(dispute_id).jurors.iter().map(|j| j.who).collect();
 		let outsider = WORKERS.iter().copied().find(|w| !jurors.contains(w)).unwrap();
-		let commit =
-			|who: AccountId, vote: bool| {
-				Compute::commitment_of(CommitKind::Vote, dispute_id, &who, vote, &salt(who))
-			};
+		let commit = |who: AccountId, vote: bool| {
+			Compute::commitment_of(CommitKind::Vote, dispute_id, &who, vote, &salt(who))
+		};
 		let reveal = |who: AccountId, vote: bool| {
 			Compute::reveal_vote(RuntimeOrigin::signed(who), dispute_id, vote, salt(who))
 		};

@@ -181,7 +181,12 @@ fn auditors_come_from_the_trainers_determinism_class_first() {
 		for (i, w) in WORKERS.iter().enumerate() {
 			let mut caps = capabilities();
 			caps.determinism = if i % 2 == 0 { CPU_CLASS } else { CPU_CLASS + 1 };
-			assert_ok!(Compute::register_worker(RuntimeOrigin::signed(*w), STAKE, caps, endpoint(*w)));
+			assert_ok!(Compute::register_worker(
+				RuntimeOrigin::signed(*w),
+				STAKE,
+				caps,
+				endpoint(*w)
+			));
 		}
 		let d = dataset(1);
 		let id = post(train_spec(vec![d]), full_audit());
@@ -190,8 +195,8 @@ fn auditors_come_from_the_trainers_determinism_class_first() {
 		let same_class = WORKERS
 			.iter()
 			.filter(|w| {
-				**w != trainer(id) &&
-					Workers::<Test>::get(*w).unwrap().capabilities.determinism == class
+				**w != trainer(id)
+					&& Workers::<Test>::get(*w).unwrap().capabilities.determinism == class
 			})
 			.count();
 		let audits = job(id).audits;
@@ -199,7 +204,8 @@ fn auditors_come_from_the_trainers_determinism_class_first() {
 		// Four workers share the trainer's class: all four audits are exact.
 		assert_eq!((same_class, exact), (4, 4));
 		for audit in &audits {
-			let auditor_class = Workers::<Test>::get(audit.auditor).unwrap().capabilities.determinism;
+			let auditor_class =
+				Workers::<Test>::get(audit.auditor).unwrap().capabilities.determinism;
 			assert_eq!(audit.exact, auditor_class == class);
 		}
 	});
@@ -256,8 +262,8 @@ fn a_failing_audit_is_disputed_even_when_challenges_fill_every_slot() {
 		commit_and_reveal_audits(id, |s| s != failing);
 		let opened: Vec<Dispute<Test>> = job(id).disputes.iter().map(|d| dispute(*d)).collect();
 		assert_eq!(opened.len(), 3);
-		assert!(opened.iter().any(|d| d.challenger == audits[0].auditor &&
-			matches!(d.opened_by, DisputeOpener::Audit { .. })));
+		assert!(opened.iter().any(|d| d.challenger == audits[0].auditor
+			&& matches!(d.opened_by, DisputeOpener::Audit { .. })));
 		// The job cannot finalize while it is open.
 		advance(CHALLENGE + 1);
 		assert_noop!(
@@ -357,7 +363,10 @@ fn weights_that_are_not_the_last_checkpoint_fail_the_job() {
 		assert_ok!(reveal_leaf(dispute_id, SEGMENTS));
 		assert_eq!(
 			dispute(dispute_id).subject,
-			DisputeSubject::Binding { end: RunEnd::Weights, leaf: Some(checkpoints(SEGMENTS)[SEGMENTS as usize]) }
+			DisputeSubject::Binding {
+				end: RunEnd::Weights,
+				leaf: Some(checkpoints(SEGMENTS)[SEGMENTS as usize])
+			}
 		);
 		assert_eq!(dispute(dispute_id).phase, DisputePhase::AwaitingJury);
 		advance(DRAWN);
@@ -414,12 +423,22 @@ fn binding_challenge_errors() {
 
 		let leaves = checkpoints(SEGMENTS);
 		assert_noop!(
-			Compute::reveal_leaf(RuntimeOrigin::signed(watcher), dispute_id, leaves[0], proof(&leaves, 0)),
+			Compute::reveal_leaf(
+				RuntimeOrigin::signed(watcher),
+				dispute_id,
+				leaves[0],
+				proof(&leaves, 0)
+			),
 			Error::<Test>::NotDefender
 		);
 		assert_noop!(reveal_leaf(dispute_id, 1), Error::<Test>::InvalidProof);
 		assert_noop!(
-			Compute::reveal_leaf(RuntimeOrigin::signed(trainer(id)), dispute_id + 9, leaves[0], proof(&leaves, 0)),
+			Compute::reveal_leaf(
+				RuntimeOrigin::signed(trainer(id)),
+				dispute_id + 9,
+				leaves[0],
+				proof(&leaves, 0)
+			),
 			Error::<Test>::UnknownDispute
 		);
 		assert_ok!(reveal_leaf(dispute_id, 0));
@@ -513,7 +532,14 @@ fn impossible_deadlines_and_free_jobs_are_refused() {
 		};
 		// The minimum is per replica.
 		assert_noop!(
-			Compute::post_job(RuntimeOrigin::signed(ALICE), spec, replicas(3), 2_999, WORK, Balance::MAX),
+			Compute::post_job(
+				RuntimeOrigin::signed(ALICE),
+				spec,
+				replicas(3),
+				2_999,
+				WORK,
+				Balance::MAX
+			),
 			Error::<Test>::RewardTooLow
 		);
 	});
@@ -548,19 +574,24 @@ fn decline_errors() {
 		let id = posted();
 		let worker = trainer(id);
 		let other = WORKERS.iter().copied().find(|w| *w != worker).unwrap();
-		assert_noop!(Compute::decline(RuntimeOrigin::signed(other), id), Error::<Test>::NotAssigned);
-		assert_noop!(Compute::decline(RuntimeOrigin::signed(worker), id + 1), Error::<Test>::UnknownJob);
+		assert_noop!(
+			Compute::decline(RuntimeOrigin::signed(other), id),
+			Error::<Test>::NotAssigned
+		);
+		assert_noop!(
+			Compute::decline(RuntimeOrigin::signed(worker), id + 1),
+			Error::<Test>::UnknownJob
+		);
 		advance(DECLINE + 1);
 		assert_noop!(
 			Compute::decline(RuntimeOrigin::signed(worker), id),
 			Error::<Test>::DeclineWindowClosed
 		);
-		assert_ok!(Compute::submit_result(
-			RuntimeOrigin::signed(worker),
-			id,
-			result_for(SEGMENTS)
-		));
-		assert_noop!(Compute::decline(RuntimeOrigin::signed(worker), id), Error::<Test>::WrongJobState);
+		assert_ok!(Compute::submit_result(RuntimeOrigin::signed(worker), id, result_for(SEGMENTS)));
+		assert_noop!(
+			Compute::decline(RuntimeOrigin::signed(worker), id),
+			Error::<Test>::WrongJobState
+		);
 		// A replica that committed may not decline.
 		let m = model(1);
 		let spec = JobSpec::Infer {
@@ -761,7 +792,12 @@ fn a_better_staked_newcomer_evicts_the_weakest_candidate() {
 		Balances::force_set_balance(RuntimeOrigin::root(), 500, FUNDS).unwrap();
 		// As heavy as the weakest: no seat.
 		assert_noop!(
-			Compute::register_worker(RuntimeOrigin::signed(500), STAKE, capabilities(), endpoint(500)),
+			Compute::register_worker(
+				RuntimeOrigin::signed(500),
+				STAKE,
+				capabilities(),
+				endpoint(500)
+			),
 			Error::<Test>::TooManyWorkers
 		);
 		assert_ok!(Compute::register_worker(

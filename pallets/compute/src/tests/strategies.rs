@@ -167,7 +167,10 @@ fn dry_run(seed: u64) -> (AccountId, Vec<(u32, AccountId)>) {
 	let mut out = (0, vec![]);
 	ExtBuilder::build().execute_with(|| {
 		let d = world(seed);
-		let id = post_sim(sim_train_spec(d), Verification { audit_rate: Perbill::from_percent(5), replicas: 0 });
+		let id = post_sim(
+			sim_train_spec(d),
+			Verification { audit_rate: Perbill::from_percent(5), replicas: 0 },
+		);
 		out.0 = trainer(id);
 		submit_leaves(id, &leaves_with(&[]), seed);
 		advance(Compute::params().audit_draw_delay + 1);
@@ -182,7 +185,10 @@ fn submit_leaves(id: JobId, leaves: &[Hash256], seed: u64) {
 		RuntimeOrigin::signed(trainer(id)),
 		id,
 		TrainResult {
-			weights: ContentHash { root: sp_io::hashing::blake2_256(&(b"weights", seed).encode()), size: 1_000 },
+			weights: ContentHash {
+				root: sp_io::hashing::blake2_256(&(b"weights", seed).encode()),
+				size: 1_000
+			},
 			weights_uri: Uri::parse(b"https://trainer.example/weights").unwrap(),
 			checkpoint_root: merkle_root(leaves.iter().copied()).unwrap(),
 			checkpoints: SEGMENTS_N + 1,
@@ -217,9 +223,13 @@ fn play(seed: u64, game: &Game, coalition_pick: &dyn Fn(AccountId) -> Vec<Accoun
 	let mut played = None;
 	ExtBuilder::build().execute_with(|| {
 		let d = world(seed);
-		let everyone: Vec<AccountId> = players().into_iter().chain([ALICE, BOB, TREASURY]).collect();
+		let everyone: Vec<AccountId> =
+			players().into_iter().chain([ALICE, BOB, TREASURY]).collect();
 		let before: Vec<i128> = everyone.iter().map(|w| total(*w)).collect();
-		let id = post_sim(sim_train_spec(d), Verification { audit_rate: Perbill::from_percent(5), replicas: 0 });
+		let id = post_sim(
+			sim_train_spec(d),
+			Verification { audit_rate: Perbill::from_percent(5), replicas: 0 },
+		);
 		let trainer_id = trainer(id);
 		let coalition = coalition_pick(trainer_id);
 		let leaves = leaves_with(&game.falsified);
@@ -233,10 +243,10 @@ fn play(seed: u64, game: &Game, coalition_pick: &dyn Fn(AccountId) -> Vec<Accoun
 			let challenger = players()
 				.into_iter()
 				.find(|w| {
-					*w != trainer_id &&
-						!challengers.contains(w) &&
-						audits.iter().all(|a| a.auditor != *w) &&
-						coalition.contains(w) == game.sybils_challenge
+					*w != trainer_id
+						&& !challengers.contains(w)
+						&& audits.iter().all(|a| a.auditor != *w)
+						&& coalition.contains(w) == game.sybils_challenge
 				})
 				.unwrap();
 			assert_ok!(Compute::challenge(RuntimeOrigin::signed(challenger), id, *segment));
@@ -288,13 +298,18 @@ fn play(seed: u64, game: &Game, coalition_pick: &dyn Fn(AccountId) -> Vec<Accoun
 		}
 
 		if let Some(end) = game.unbound {
-			if let Some(watcher) = audits.iter().map(|a| a.auditor).find(|a| !coalition.contains(a)) {
+			if let Some(watcher) = audits.iter().map(|a| a.auditor).find(|a| !coalition.contains(a))
+			{
 				assert_ok!(Compute::challenge_binding(RuntimeOrigin::signed(watcher), id, end));
 				challengers.push(watcher);
 			}
 		}
 		let first_jurors = settle_disputes(id, &leaves, &|_, segment, juror, first| {
-			let truth = if segment >= BINDING { game.unbound.is_none() } else { !game.falsified.contains(&segment) };
+			let truth = if segment >= BINDING {
+				game.unbound.is_none()
+			} else {
+				!game.falsified.contains(&segment)
+			};
 			if coalition.contains(&juror) {
 				Some(true)
 			} else if first {
@@ -315,11 +330,7 @@ fn play(seed: u64, game: &Game, coalition_pick: &dyn Fn(AccountId) -> Vec<Accoun
 		}
 		assert!(Jobs::<Test>::get(id).is_none(), "the game ended");
 		Compute::do_try_state().expect("invariants hold");
-		let delta = everyone
-			.iter()
-			.zip(before)
-			.map(|(w, was)| (*w, total(*w) - was))
-			.collect();
+		let delta = everyone.iter().zip(before).map(|(w, was)| (*w, total(*w) - was)).collect();
 		played = Some(Played {
 			trainer: trainer_id,
 			coalition,
@@ -359,7 +370,9 @@ fn settle_disputes(
 			let signed = RuntimeOrigin::signed;
 			match dispute.phase {
 				DisputePhase::AwaitingEndpoints if segment == BINDING => {
-					let DisputeSubject::Binding { end, .. } = dispute.subject else { unreachable!() };
+					let DisputeSubject::Binding { end, .. } = dispute.subject else {
+						unreachable!()
+					};
 					let index = if end == RunEnd::Start { 0 } else { leaves.len() - 1 };
 					assert_ok!(Compute::reveal_leaf(
 						signed(dispute.defender),
@@ -368,7 +381,7 @@ fn settle_disputes(
 						BoundedVec::truncate_from(merkle_proof(leaves, index).unwrap())
 					));
 					moved = true;
-				},
+				}
 				DisputePhase::AwaitingEndpoints => {
 					let s = segment as usize;
 					assert_ok!(Compute::reveal_endpoints(
@@ -380,16 +393,20 @@ fn settle_disputes(
 						BoundedVec::truncate_from(merkle_proof(leaves, s + 1).unwrap())
 					));
 					moved = true;
-				},
+				}
 				DisputePhase::AwaitingMidpoint => {
-					assert_ok!(Compute::reveal_midpoint(signed(dispute.defender), d, state_at(d as u32)));
+					assert_ok!(Compute::reveal_midpoint(
+						signed(dispute.defender),
+						d,
+						state_at(d as u32)
+					));
 					moved = true;
-				},
+				}
 				DisputePhase::AwaitingChoice { .. } => {
 					assert_ok!(Compute::choose_half(signed(dispute.challenger), d, true));
 					moved = true;
-				},
-				DisputePhase::JuryCommit =>
+				}
+				DisputePhase::JuryCommit => {
 					for (i, juror) in dispute.jurors.iter().enumerate() {
 						if i == 0 && !first_jurors.contains(&juror.who) {
 							first_jurors.push(juror.who);
@@ -398,22 +415,35 @@ fn settle_disputes(
 							continue;
 						}
 						if let Some(v) = vote(d, segment, juror.who, i == 0) {
-							let c = Compute::commitment_of(CommitKind::Vote, d, &juror.who, v, &salt(juror.who));
+							let c = Compute::commitment_of(
+								CommitKind::Vote,
+								d,
+								&juror.who,
+								v,
+								&salt(juror.who),
+							);
 							assert_ok!(Compute::commit_vote(signed(juror.who), d, c));
 							moved = true;
 						}
-					},
-				DisputePhase::JuryReveal =>
+					}
+				}
+				DisputePhase::JuryReveal => {
 					for (i, juror) in dispute.jurors.iter().enumerate() {
 						if juror.commitment.is_none() || juror.vote.is_some() {
 							continue;
 						}
 						if let Some(v) = vote(d, segment, juror.who, i == 0) {
-							assert_ok!(Compute::reveal_vote(signed(juror.who), d, v, salt(juror.who)));
+							assert_ok!(Compute::reveal_vote(
+								signed(juror.who),
+								d,
+								v,
+								salt(juror.who)
+							));
 							moved = true;
 						}
-					},
-				_ => {},
+					}
+				}
+				_ => {}
 			}
 			if moved {
 				break;
@@ -460,7 +490,8 @@ fn print(rows: &[Row]) {
 	println!("| strategy | runs | caught | mean net gain of the cheater | what cheating saved | loss ÷ saved |");
 	println!("|---|---|---|---|---|---|");
 	for r in rows {
-		let ratio = if r.saved > 0.0 { format!("{:.0}×", r.loss() / r.saved) } else { "—".into() };
+		let ratio =
+			if r.saved > 0.0 { format!("{:.0}×", r.loss() / r.saved) } else { "—".into() };
 		let note = r.open.map(|o| format!(" (open: {o})")).unwrap_or_default();
 		let runs = if r.runs == 0 { "not played".into() } else { r.runs.to_string() };
 		println!(
@@ -495,6 +526,9 @@ fn segment_cost() -> f64 {
 	COST_SHARE * units(REWARD as f64) / f64::from(SEGMENTS_N)
 }
 
+/// Who sides with a trainer, given the trainer.
+type Pick = dyn Fn(AccountId) -> Vec<AccountId>;
+
 /// The trainer fakes `f` segments; caught iff an honest auditor draws one of them. With
 /// `sybils` that also audit, each audit falls to one of them with their share of the other
 /// workers (equal stakes): both worlds are played and weighted.
@@ -510,7 +544,7 @@ fn falsifying_trainer(
 	for seed in 0..RUNS {
 		let (_, audited) = dry_run(seed);
 		let auditors: Vec<AccountId> = audited.iter().map(|(_, a)| *a).collect();
-		let mut worlds: Vec<(f64, Box<dyn Fn(AccountId) -> Vec<AccountId>>)> = vec![];
+		let mut worlds: Vec<(f64, Box<Pick>)> = vec![];
 		let avoid = auditors.clone();
 		worlds.push((1.0 - share, Box::new(move |t| coalition_of(t, sybils, &[], &avoid))));
 		if share > 0.0 {
@@ -521,11 +555,8 @@ fn falsifying_trainer(
 			let honest = play(seed, &Game::honest(), pick.as_ref());
 			let coalition = honest.coalition.clone();
 			// Segments an honest auditor replays: faking one of them is caught.
-			let watched: Vec<u32> = audited
-				.iter()
-				.filter(|(_, a)| !coalition.contains(a))
-				.map(|(s, _)| *s)
-				.collect();
+			let watched: Vec<u32> =
+				audited.iter().filter(|(_, a)| !coalition.contains(a)).map(|(s, _)| *s).collect();
 			let unwatched: Vec<u32> = (0..SEGMENTS_N).filter(|s| !watched.contains(s)).collect();
 			let p_escape = if (f as usize) > unwatched.len() {
 				0.0
@@ -542,7 +573,8 @@ fn falsifying_trainer(
 					(0..SEGMENTS_N).filter(|s| !faked.contains(s)).take(f as usize - 1).collect();
 				faked.extend(rest);
 				let g = Game { falsified: faked, ..game.clone() };
-				expected += (1.0 - p_escape) * units(play(seed, &g, pick.as_ref()).of(&coalition) as f64);
+				expected +=
+					(1.0 - p_escape) * units(play(seed, &g, pick.as_ref()).of(&coalition) as f64);
 			}
 			if p_escape > 0.0 {
 				let faked: Vec<u32> = unwatched.iter().copied().take(f as usize).collect();
@@ -610,7 +642,14 @@ fn role(
 			caught += 1.0;
 		}
 	}
-	Row { strategy, runs: RUNS, caught: caught / RUNS as f64, gain: gain / RUNS as f64 + saved, saved, open: None }
+	Row {
+		strategy,
+		runs: RUNS,
+		caught: caught / RUNS as f64,
+		gain: gain / RUNS as f64 + saved,
+		saved,
+		open: None,
+	}
 }
 
 #[test]
@@ -708,7 +747,9 @@ fn play_replicas(seed: u64, colluders: usize) -> (Vec<AccountId>, i128) {
 			assert_ok!(Compute::reveal_output(RuntimeOrigin::signed(*w), id, output(w), salt(*w)));
 		}
 		settle_disputes(id, &[], &|d, _, _, _| {
-			let DisputeSubject::Outputs { defender, .. } = dispute(d).subject else { unreachable!() };
+			let DisputeSubject::Outputs { defender, .. } = dispute(d).subject else {
+				unreachable!()
+			};
 			Some(defender == RIGHT)
 		});
 		assert!(Jobs::<Test>::get(id).is_none());
@@ -760,7 +801,10 @@ fn an_auditor_copying_a_falsifying_trainer_loses() {
 			c
 		});
 		let honest = play(seed, &Game { falsified: every.clone(), ..Game::honest() }, &|t| vec![t]);
-		let (c, h) = (units(copying.of(&auditors(&copying)) as f64), units(honest.of(&auditors(&honest)) as f64));
+		let (c, h) = (
+			units(copying.of(&auditors(&copying)) as f64),
+			units(honest.of(&auditors(&honest)) as f64),
+		);
 		gain += c - h;
 		if c < h {
 			caught += 1.0;
@@ -852,7 +896,14 @@ fn unbound_trainer(strategy: &'static str, end: RunEnd, saved: f64) -> Row {
 			caught += 1.0;
 		}
 	}
-	Row { strategy, runs: RUNS, caught: caught / RUNS as f64, gain: gain / RUNS as f64 + saved, saved, open: None }
+	Row {
+		strategy,
+		runs: RUNS,
+		caught: caught / RUNS as f64,
+		gain: gain / RUNS as f64 + saved,
+		saved,
+		open: None,
+	}
 }
 
 fn trainer_of_seed(seed: u64) -> AccountId {

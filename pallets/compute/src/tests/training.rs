@@ -391,7 +391,14 @@ fn audit_commit_and_reveal_errors() {
 		};
 		let reveal = |who: AccountId, segment: u32, passed: bool| {
 			let (report, end_proof) = audit_report(segment, passed);
-			Compute::reveal_audit(RuntimeOrigin::signed(who), id, segment, report, end_proof, salt(who))
+			Compute::reveal_audit(
+				RuntimeOrigin::signed(who),
+				id,
+				segment,
+				report,
+				end_proof,
+				salt(who),
+			)
 		};
 		assert_noop!(
 			Compute::commit_audit(RuntimeOrigin::signed(a.auditor), id, b.segment, [0; 32]),
