@@ -166,7 +166,7 @@ mod types;
 pub mod weights;
 mod workers;
 
-pub use rewards::{PayNow, RouteRewards};
+pub use rewards::PayNow;
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -189,7 +189,7 @@ use sp_runtime::{
 };
 pub use verity_primitives::{
 	ArchitectureFamily, ArchitectureSpec, ContentHash, DatasetId, Hash256, JobId, Licence, ModelId,
-	Uri, UriError,
+	RouteRewards, Share, Uri, UriError,
 };
 
 /// Balance type of the currency stakes and escrows are held in.

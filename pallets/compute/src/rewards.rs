@@ -2,18 +2,12 @@
 //!
 //! Compute decides *who* earned *what*; it takes the funds out of the poster's escrow or
 //! the loser's stake as a [`Credit`](frame_support::traits::fungible::Credit) and hands each
-//! share to [`RouteRewards`]. The rewards pallet implements it with pull-based claims and
-//! its own books; [`PayNow`] deposits each share at once.
+//! share to [`RouteRewards`]. `pallet-rewards` implements it with pull-based claims and its
+//! own books (the runtime's choice); [`PayNow`] deposits each share at once (the tests').
 
 use super::*;
 use core::marker::PhantomData;
 use frame_support::traits::{fungible::Balanced, tokens::imbalance::Imbalance};
-
-/// Receives every share of a job's payment or of a slash.
-pub trait RouteRewards<AccountId, Credit> {
-	/// `amount` was earned by `to` as `share` in `job`.
-	fn route(job: JobId, share: Share, to: &AccountId, amount: Credit);
-}
 
 /// Pays each share straight into the earner's free balance. A share the earner's account
 /// cannot take (below the existential deposit of a new account) goes to `Treasury`; if

@@ -884,37 +884,6 @@ where
 	}
 }
 
-/// Where a share of a job's payment or of a slash goes: passed to [`RouteRewards`] so the
-/// rewards pallet can keep its books per kind.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum Share {
-	/// A worker's reward for a job.
-	Worker,
-	/// An auditor's share of the audit fee.
-	Auditor,
-	/// A dataset's use fee.
-	DataOwner,
-	/// A model's royalty.
-	ModelOwner,
-	/// Protocol fees, and slashes nobody else earned.
-	Treasury,
-	/// The winning party of a dispute.
-	DisputeWinner,
-	/// A majority juror.
-	Juror,
-}
-
 /// The randomness a future draw will use: recorded at the end of block `at` (the first
 /// block whose randomness nobody could know when the draw was scheduled), and kept until
 /// every draw waiting on it has been made.

@@ -7,6 +7,7 @@
 //!   chunks, with the byte length) and the Merkle tree it is built on.
 //! - [`architecture`]: the closed set of model architectures the ML crate can run.
 //! - [`listing`]: dataset formats, licences and URIs of listings.
+//! - [`rewards`]: the shares the compute pallet routes to the rewards pallet.
 //! - chain-wide units: [`Balance`], [`BlockNumber`], the VRTY token.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
@@ -16,6 +17,7 @@ extern crate alloc;
 pub mod architecture;
 pub mod content;
 pub mod listing;
+pub mod rewards;
 
 pub use architecture::{
 	Activation, ArchitectureError, ArchitectureFamily, ArchitectureSpec, LeNetSpec, MlpSpec,
@@ -25,6 +27,7 @@ pub use content::{
 	CHUNK_SIZE,
 };
 pub use listing::{DatasetFormat, Licence, Uri, UriError};
+pub use rewards::{RouteRewards, Share};
 
 /// Index of a dataset listing.
 pub type DatasetId = u64;
