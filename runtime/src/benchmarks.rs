@@ -18,6 +18,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_datasets, Datasets]
 	[pallet_models, Models]
 	[pallet_compute, Compute]
+	[pallet_rewards, Rewards]
 );
 
 impl frame_system_benchmarking::Config for Runtime {

@@ -226,6 +226,8 @@ mod runtime {
 	pub type Models = pallet_models;
 	#[runtime::pallet_index(62)]
 	pub type Compute = pallet_compute;
+	#[runtime::pallet_index(63)]
+	pub type Rewards = pallet_rewards;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

@@ -247,7 +247,9 @@ where
 		datasets.push(id);
 		owners.push(owner);
 	}
-	let model = pallet_models::NextModelId::<T>::get();
+	// The model has a full lineage: a fine-tune of a fine-tune of an upload, each trained
+	// on every dataset, each with its own owner, so its royalty flows up every generation.
+	let mut model = pallet_models::NextModelId::<T>::get();
 	pallet_models::Pallet::<T>::register(
 		RawOrigin::Signed(rich("owner", count)).into(),
 		largest_architecture(),
@@ -258,6 +260,21 @@ where
 		vec![b'd'; <T as pallet_models::Config>::MaxDescriptionLen::get() as usize],
 	)
 	.map_err(|_| BenchmarkError::Stop("model register failed"))?;
+	for generation in 1..=T::MaxLineageDepth::get() {
+		model = <pallet_models::Pallet<T> as pallet_models::ModelRegistry<_, _>>::register_trained(
+			pallet_models::TrainedModel {
+				owner: rich("owner", count.saturating_add(generation)),
+				architecture: largest_architecture(),
+				weights: content((u32::MAX / 2).saturating_add(generation)),
+				uri: Uri::parse(&longest_uri()).map_err(|_| BenchmarkError::Stop("uri"))?,
+				licence: longest_licence(),
+				inference_price: price,
+				lineage: pallet_models::Lineage::FineTunedFrom { model, job: u64::from(generation) },
+				datasets: BoundedVec::truncate_from(datasets.clone()),
+			},
+		)
+		.map_err(|_| BenchmarkError::Stop("register_trained failed"))?;
+	}
 
 	let max_workers = T::MaxWorkers::get();
 	let capacity = <T as pallet_datasets::Config>::MaxAllowList::get();

@@ -4,6 +4,7 @@
 use super::*;
 use crate::{
 	draw::{Eligibility, RandomStream},
+	lineage::Royalty,
 	workers::Credit,
 };
 use frame_support::traits::{
@@ -19,7 +20,7 @@ pub(crate) struct Checked<T: Config> {
 	pub architecture: ArchitectureSpec,
 	pub parameters: u64,
 	pub data_fees: BoundedVec<Payment<T::AccountId, BalanceOf<T>>, T::MaxDatasetsPerJob>,
-	pub royalty: Option<Payment<T::AccountId, BalanceOf<T>>>,
+	pub royalty: Option<Royalty<T>>,
 }
 
 impl<T: Config> Pallet<T> {
@@ -40,15 +41,20 @@ impl<T: Config> Pallet<T> {
 		spec: &JobSpec<T>,
 		reward: BalanceOf<T>,
 		data_fees: BoundedVec<Payment<T::AccountId, BalanceOf<T>>, T::MaxDatasetsPerJob>,
-		royalty: Option<Payment<T::AccountId, BalanceOf<T>>>,
+		royalty: Option<Royalty<T>>,
 		params: &ParamsOf<T>,
 	) -> Quote<T> {
 		let audit_fee =
 			if spec.is_train() { params.audit_fee.mul_floor(reward) } else { Zero::zero() };
 		let protocol_fee = params.protocol_fee.mul_floor(reward);
+		let (royalty, lineage) = match royalty {
+			Some(Royalty { owner, lineage }) => (Some(owner), lineage),
+			None => (None, BoundedVec::new()),
+		};
 		let fees = data_fees
 			.iter()
 			.chain(royalty.iter())
+			.chain(lineage.iter())
 			.fold(BalanceOf::<T>::zero(), |sum, p| sum.saturating_add(p.amount));
 		let total = reward
 			.saturating_add(audit_fee)
@@ -60,6 +66,7 @@ impl<T: Config> Pallet<T> {
 			audit_fee,
 			data_fees,
 			royalty,
+			lineage,
 			protocol_fee,
 			deposit: params.job_deposit,
 			total,
@@ -80,11 +87,24 @@ impl<T: Config> Pallet<T> {
 		Ok(Payment { to, amount })
 	}
 
-	fn royalty(model: ModelId) -> Result<(ArchitectureSpec, PaymentOf<T>), Error<T>> {
-		let amount = T::Models::inference_price(model).ok_or(Error::<T>::ModelUnavailable)?;
-		let to = T::Models::owner(model).ok_or(Error::<T>::ModelUnavailable)?;
-		let architecture = T::Models::architecture(model).ok_or(Error::<T>::ModelUnavailable)?;
-		Ok((architecture, Payment { to, amount }))
+	/// A job's verified work, in units of one forward pass of one sample through one
+	/// parameter: a training sample counts three (forward and backward), and an inference
+	/// or evaluation input counts one pass per sample, its file's bytes ÷ the
+	/// architecture's input features (one byte per value, as in IDX images).
+	pub(crate) fn work_units(job: &Job<T>) -> u128 {
+		let parameters = u128::from(job.architecture.parameter_count().unwrap_or_default());
+		let per_sample = u128::from(job.architecture.input_features().max(1));
+		let passes_over = |bytes: u64| u128::from(bytes).div_ceil(per_sample).max(1);
+		let passes = match &job.spec {
+			JobSpec::Train(train) => {
+				u128::from(train.steps).saturating_mul(u128::from(train.batch_size)).saturating_mul(3)
+			}
+			JobSpec::Infer { input, .. } => passes_over(input.size),
+			JobSpec::Evaluate { dataset, .. } => {
+				passes_over(T::Datasets::content(*dataset).map(|c| c.size).unwrap_or_default())
+			}
+		};
+		parameters.saturating_mul(passes)
 	}
 
 	/// Every dataset a job reads.
@@ -144,18 +164,18 @@ impl<T: Config> Pallet<T> {
 				match &train.base {
 					TrainBase::Fresh(architecture) => (architecture.clone(), None),
 					TrainBase::FineTune(model) => {
-						let (architecture, royalty) = Self::royalty(*model)?;
+						let (architecture, royalty) = Self::royalty(*model, params)?;
 						(architecture, Some(royalty))
 					}
 				}
 			}
 			JobSpec::Infer { model, input_uri, .. } => {
 				Self::check_uri(input_uri)?;
-				let (architecture, royalty) = Self::royalty(*model)?;
+				let (architecture, royalty) = Self::royalty(*model, params)?;
 				(architecture, Some(royalty))
 			}
 			JobSpec::Evaluate { model, .. } => {
-				let (architecture, royalty) = Self::royalty(*model)?;
+				let (architecture, royalty) = Self::royalty(*model, params)?;
 				(architecture, Some(royalty))
 			}
 		};
@@ -799,8 +819,10 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let trainers: Vec<T::AccountId> = job.assignees.iter().map(|a| a.worker.clone()).collect();
+		let units = Self::work_units(&job);
 		for assignee in &job.assignees {
 			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), Some(Credit::Job));
+			T::Rewards::work_verified(id, &assignee.worker, units);
 		}
 		Self::pay_out(id, &job, &trainers, &auditors)?;
 
@@ -816,6 +838,8 @@ impl<T: Config> Pallet<T> {
 			licence: train.licence.clone(),
 			inference_price: train.inference_price,
 			lineage,
+			// Never truncated: `integrity_test` keeps `MaxDatasetsPerJob` within the bound.
+			datasets: BoundedVec::truncate_from(train.datasets.to_vec()),
 		}) {
 			Ok(model) => Some(model),
 			Err(error) => {
@@ -832,8 +856,10 @@ impl<T: Config> Pallet<T> {
 	/// The replicas left agree on `output` (after a jury, if needed): record it, pay them.
 	pub(crate) fn finalize_outputs(id: JobId, job: Job<T>, output: JobOutput) -> DispatchResult {
 		let workers: Vec<T::AccountId> = job.assignees.iter().map(|a| a.worker.clone()).collect();
+		let units = Self::work_units(&job);
 		for assignee in &job.assignees {
 			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), Some(Credit::Job));
+			T::Rewards::work_verified(id, &assignee.worker, units);
 		}
 		Self::pay_out(id, &job, &workers, &[])?;
 		if let (JobSpec::Evaluate { model, dataset }, JobOutput::Score { correct, total }) =
@@ -885,6 +911,9 @@ impl<T: Config> Pallet<T> {
 		}
 		if let Some(royalty) = &quote.royalty {
 			pay(Share::ModelOwner, &royalty.to, royalty.amount);
+		}
+		for payment in &quote.lineage {
+			pay(Share::Lineage, &payment.to, payment.amount);
 		}
 		pay(Share::Treasury, &T::Treasury::get(), quote.protocol_fee);
 		for (share, earners, amount) in

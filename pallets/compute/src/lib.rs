@@ -155,6 +155,7 @@ mod benchmarking;
 mod disputes;
 mod draw;
 mod invariants;
+mod lineage;
 mod jobs;
 #[cfg(test)]
 mod mock;
@@ -265,6 +266,15 @@ pub mod pallet {
 		/// The most datasets a training job reads, validation included.
 		#[pallet::constant]
 		type MaxDatasetsPerJob: Get<u32>;
+
+		/// Generations of a model's lineage its royalty flows up (0: the owner keeps it).
+		#[pallet::constant]
+		type MaxLineageDepth: Get<u32>;
+
+		/// The most recipients of a royalty's lineage share in one quote; past it, the rest
+		/// stays with the model's owner.
+		#[pallet::constant]
+		type MaxLineagePayments: Get<u32>;
 
 		/// The most segments a training job may have.
 		#[pallet::constant]
@@ -590,6 +600,10 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
+			assert!(
+				T::MaxDatasetsPerJob::get() <= pallet_models::MAX_TRAINING_DATASETS,
+				"a trained model must record every dataset its job read"
+			);
 			assert!(
 				Pallet::<T>::validate_params(&T::DefaultParams::get()).is_ok(),
 				"Config::DefaultParams are inconsistent"

@@ -120,6 +120,8 @@ impl pallet_compute::Config for Test {
 	type AppealOrigin = EnsureRoot<AccountId>;
 	type MaxWorkers = ConstU32<MAX_WORKERS>;
 	type MaxDatasetsPerJob = ConstU32<3>;
+	type MaxLineageDepth = ConstU32<2>;
+	type MaxLineagePayments = ConstU32<8>;
 	type MaxSegments = ConstU32<MAX_SEGMENTS>;
 	type MaxAuditsPerJob = ConstU32<MAX_AUDITS>;
 	type MaxReplicas = ConstU32<3>;
@@ -155,6 +157,7 @@ parameter_types! {
 		min_audit_rate: Perbill::from_percent(5),
 		audit_fee: Perbill::from_percent(10),
 		protocol_fee: Perbill::from_percent(2),
+		lineage_share: Perbill::from_percent(20),
 		job_deposit: 10,
 		max_work_blocks: 1_000,
 		min_work_blocks: MIN_WORK,

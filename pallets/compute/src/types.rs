@@ -327,8 +327,12 @@ pub struct Quote<T: Config> {
 	pub audit_fee: BalanceOf<T>,
 	/// Use fees of each dataset, to its owner.
 	pub data_fees: BoundedVec<Payment<T::AccountId, BalanceOf<T>>, T::MaxDatasetsPerJob>,
-	/// The model owner's royalty (inference, evaluation and fine-tunes).
+	/// The model owner's royalty (inference, evaluation and fine-tunes), less what flows
+	/// up the model's lineage.
 	pub royalty: Option<Payment<T::AccountId, BalanceOf<T>>>,
+	/// The part of the royalty that flows up the model's lineage, one payment per
+	/// recipient (the parent models' owners and their training data's owners).
+	pub lineage: BoundedVec<Payment<T::AccountId, BalanceOf<T>>, T::MaxLineagePayments>,
 	/// The treasury's protocol fee.
 	pub protocol_fee: BalanceOf<T>,
 	/// The storage deposit for the job's record, returned when the job ends.
@@ -791,6 +795,9 @@ pub struct ProtocolParams<Balance, BlockNumber> {
 	pub audit_fee: Perbill,
 	/// The treasury's fee on every job's reward, added to the price.
 	pub protocol_fee: Perbill,
+	/// The part of a model's royalty that flows up its lineage, at each generation: to the
+	/// owners of the datasets it was trained on and of the model it was fine-tuned from.
+	pub lineage_share: Perbill,
 	/// The storage deposit of a job record.
 	pub job_deposit: Balance,
 	/// The longest a poster may give a worker, in blocks.
@@ -859,6 +866,9 @@ where
 			min_audit_rate: Perbill::from_percent(5),
 			audit_fee: Perbill::from_percent(10),
 			protocol_fee: Perbill::from_percent(2),
+			// A fifth of a fine-tune's royalty goes to what it was built on, a fifth of that
+			// to the generation before: the data that made a model keeps earning from it.
+			lineage_share: Perbill::from_percent(20),
 			job_deposit,
 			max_work_blocks: day.saturating_mul(7u32.into()),
 			// Enough to fetch the data and start: a deadline nobody can meet would only

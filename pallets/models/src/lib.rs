@@ -88,6 +88,21 @@ pub enum Lineage {
 	FineTunedFrom { model: ModelId, job: JobId },
 }
 
+/// The most datasets a trained model records as what it was trained on.
+pub const MAX_TRAINING_DATASETS: u32 = 8;
+
+/// The datasets a model was trained on.
+pub type TrainingData = BoundedVec<DatasetId, ConstU32<MAX_TRAINING_DATASETS>>;
+
+/// What a model was made from: where a share of its royalties flows.
+#[derive(Clone, PartialEq, Eq, Default, Debug)]
+pub struct Sources {
+	/// The model it was fine-tuned from.
+	pub parent: Option<ModelId>,
+	/// The datasets its training job read (validation excluded).
+	pub datasets: TrainingData,
+}
+
 /// Whether a model may be used in new jobs.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub enum ModelStatus {
@@ -163,6 +178,8 @@ pub struct TrainedModel<AccountId, Balance> {
 	pub inference_price: Balance,
 	/// `TrainedBy` or `FineTunedFrom`.
 	pub lineage: Lineage,
+	/// The datasets the job trained on.
+	pub datasets: TrainingData,
 }
 
 /// Writes to the registry that only the compute pallet may make, and the reads it needs.
@@ -193,6 +210,8 @@ pub trait ModelRegistry<AccountId, Balance> {
 	fn reserved_for(weights: &ContentHash) -> Option<JobId>;
 	/// What one inference with an active `model` costs.
 	fn inference_price(model: ModelId) -> Option<Balance>;
+	/// What `model` was made from, whatever its status (retired models keep their lineage).
+	fn sources(model: ModelId) -> Option<Sources>;
 }
 
 // FRAME's macro expansion calls `expect` on values it constructed itself.
@@ -255,6 +274,11 @@ pub mod pallet {
 	/// that job, so nobody can register them first. The job's deposit pays for the entry.
 	#[pallet::storage]
 	pub type ReservedWeights<T> = StorageMap<_, Blake2_128Concat, [u8; 32], JobId>;
+
+	/// The datasets each model from a verified training job was trained on (its lineage's
+	/// data side; the model's deposit base pays for the entry).
+	#[pallet::storage]
+	pub type TrainedOn<T> = StorageMap<_, Twox64Concat, ModelId, TrainingData>;
 
 	/// Models by owner, for prefix queries.
 	#[pallet::storage]
@@ -654,6 +678,9 @@ impl<T: Config> Pallet<T> {
 				"held model deposit differs from recorded deposits"
 			);
 		}
+		for (model, _) in TrainedOn::<T>::iter() {
+			ensure!(Models::<T>::contains_key(model), "training data of an unknown model");
+		}
 		for (root, _) in ReservedWeights::<T>::iter() {
 			ensure!(!ModelByWeights::<T>::contains_key(root), "reserved weights are registered");
 		}
@@ -682,7 +709,11 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			BoundedVec::new(),
 			model.lineage,
 		)?;
-		Self::insert_new(record)
+		let id = Self::insert_new(record)?;
+		if !model.datasets.is_empty() {
+			TrainedOn::<T>::insert(id, model.datasets);
+		}
+		Ok(id)
 	}
 
 	fn reserve_weights(weights: &ContentHash, job: JobId) -> DispatchResult {
@@ -734,5 +765,13 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Models::<T>::get(model)
 			.filter(|m| m.status == ModelStatus::Active)
 			.map(|m| m.inference_price)
+	}
+
+	fn sources(model: ModelId) -> Option<Sources> {
+		let parent = match Models::<T>::get(model)?.lineage {
+			Lineage::FineTunedFrom { model, .. } => Some(model),
+			Lineage::Uploaded | Lineage::TrainedBy { .. } => None,
+		};
+		Some(Sources { parent, datasets: TrainedOn::<T>::get(model).unwrap_or_default() })
 	}
 }

@@ -57,6 +57,7 @@ fn trained(owner: AccountId, seed: u8, lineage: Lineage) -> TrainedModel<Account
 		licence: Licence::Cc0,
 		inference_price: 5,
 		lineage,
+		datasets: BoundedVec::truncate_from(vec![u64::from(seed), 100]),
 	}
 }
 
@@ -391,6 +392,33 @@ mod registry {
 			))
 			.unwrap();
 			assert_eq!(model(tuned).lineage, Lineage::FineTunedFrom { model: id, job: 8 });
+		});
+	}
+
+	#[test]
+	fn a_models_sources_are_its_parent_and_training_data() {
+		ExtBuilder::build_and_execute(|| {
+			let base = <Models as ModelRegistry<_, _>>::register_trained(trained(
+				BOB,
+				1,
+				Lineage::TrainedBy { job: 7 },
+			))
+			.unwrap();
+			let tuned = <Models as ModelRegistry<_, _>>::register_trained(trained(
+				ALICE,
+				2,
+				Lineage::FineTunedFrom { model: base, job: 8 },
+			))
+			.unwrap();
+			let sources = <Models as ModelRegistry<_, _>>::sources(tuned).unwrap();
+			assert_eq!(sources.parent, Some(base));
+			assert_eq!(sources.datasets.to_vec(), vec![2, 100]);
+			let sources = <Models as ModelRegistry<_, _>>::sources(base).unwrap();
+			assert_eq!((sources.parent, sources.datasets.to_vec()), (None, vec![1, 100]));
+			// Retiring keeps the lineage readable.
+			assert_ok!(Models::retire(RuntimeOrigin::signed(BOB), base));
+			assert_eq!(<Models as ModelRegistry<_, _>>::sources(base).unwrap().datasets.len(), 2);
+			assert_eq!(<Models as ModelRegistry<_, _>>::sources(99), None);
 		});
 	}
 

@@ -185,6 +185,16 @@ impl ArchitectureSpec {
 		}
 	}
 
+	/// Number of input values of one sample (pixels × channels for a CNN).
+	pub fn input_features(&self) -> u64 {
+		match self {
+			ArchitectureSpec::Mlp(mlp) => u64::from(mlp.inputs),
+			ArchitectureSpec::LeNet(lenet) => u64::from(lenet.channels)
+				.saturating_mul(u64::from(lenet.height))
+				.saturating_mul(u64::from(lenet.width)),
+		}
+	}
+
 	/// Number of output classes.
 	pub fn classes(&self) -> u32 {
 		match self {
@@ -261,6 +271,12 @@ mod tests {
 
 	fn lenet(channels: u8, side: u16, classes: u32) -> ArchitectureSpec {
 		ArchitectureSpec::LeNet(LeNetSpec { channels, height: side, width: side, classes })
+	}
+
+	#[test]
+	fn input_features_count_every_value_of_a_sample() {
+		assert_eq!(mlp(784, &[128], 10).input_features(), 784);
+		assert_eq!(lenet(3, 32, 10).input_features(), 3 * 32 * 32);
 	}
 
 	#[test]

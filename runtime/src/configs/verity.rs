@@ -1,4 +1,5 @@
-//! Verity's own pallets: dataset listings, the model registry and the compute market.
+//! Verity's own pallets: dataset listings, the model registry, the compute market and its
+//! rewards.
 
 use frame_support::{
 	parameter_types,
@@ -13,7 +14,7 @@ use sp_runtime::{
 
 use crate::{
 	deposit, AccountId, Balance, Balances, BlockNumber, Datasets, Hash, Models, ParachainInfo,
-	Runtime, RuntimeEvent, RuntimeHoldReason, System, UNIT,
+	Rewards, Runtime, RuntimeEvent, RuntimeHoldReason, System, UNIT,
 };
 
 parameter_types! {
@@ -120,8 +121,8 @@ impl pallet_compute::Config for Runtime {
 	type Randomness = RelayChainRandomness;
 	type Datasets = Datasets;
 	type Models = Models;
-	// Paid at once until the rewards pallet keeps claimable balances.
-	type Rewards = pallet_compute::PayNow<Balances, TreasuryAccount>;
+	// Every share accrues in the rewards pallet and is claimed from it.
+	type Rewards = Rewards;
 	type Treasury = TreasuryAccount;
 	type DefaultParams = ComputeParams;
 	// Root until OpenGov lands; then referendum tracks.
@@ -129,6 +130,8 @@ impl pallet_compute::Config for Runtime {
 	type AppealOrigin = EnsureRoot<AccountId>;
 	type MaxWorkers = ConstU32<128>;
 	type MaxDatasetsPerJob = ConstU32<4>;
+	type MaxLineageDepth = ConstU32<2>;
+	type MaxLineagePayments = ConstU32<12>;
 	// Every run this long can still be audited at the minimum rate (5% of 320 = 16 audits):
 	// a job must never pay for audits the per-job cap would silently drop.
 	type MaxSegments = ConstU32<320>;
@@ -138,4 +141,21 @@ impl pallet_compute::Config for Runtime {
 	type MaxDisputesPerJob = ConstU32<3>;
 	type MaxDeviceNameLen = ConstU32<64>;
 	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Holds every accrued, unclaimed share.
+	pub const RewardsPalletId: PalletId = PalletId(*b"vrty/rwd");
+}
+
+impl pallet_rewards::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type PalletId = RewardsPalletId;
+	// A day per emission era; a worker has four weeks to claim an era's emission.
+	type EraLength = ConstU32<{ 24 * HOURS }>;
+	type HistoryDepth = ConstU32<28>;
+	// Root until OpenGov lands; then a referendum track.
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type WeightInfo = pallet_rewards::weights::SubstrateWeight<Runtime>;
 }

@@ -4,6 +4,7 @@
 mod audit_odds;
 mod disputes;
 mod inference;
+mod lineage;
 mod loopholes;
 mod params;
 mod strategies;
