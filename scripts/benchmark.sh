@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Benchmarks one of Verity's pallets on this machine and writes its weights.rs.
-#   scripts/benchmark.sh pallet_datasets
-# Also prints `pallet_balances::transfer_keep_alive` from the same run for comparison.
+# Benchmarks a pallet on this machine and writes its weights.
+#   scripts/benchmark.sh pallet_datasets     # Verity's pallets: pallets/<name>/src/weights.rs
+#   scripts/benchmark.sh pallet_balances     # the runtime's others: runtime/src/weights/<name>.rs
+# Compare a pallet with `balances.transfer_keep_alive` from the same run:
+#   scripts/weight_ratios.py pallets/compute/src/weights.rs runtime/src/weights/pallet_balances.rs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 pallet=${1:?usage: scripts/benchmark.sh <pallet_name>}
-crate_dir="pallets/${pallet#pallet_}"
 node="$CARGO_TARGET_DIR/release/verity-node"
 [ -x "$node" ] || cargo build --release -p verity-node
+crate_dir="pallets/${pallet#pallet_}"
+if [ -d "$crate_dir" ]; then
+	# Verity's pallets: a WeightInfo trait, `SubstrateWeight<T>` and `()` for the tests.
+	output=(--template scripts/weight-template.hbs --output "$crate_dir/src/weights.rs")
+else
+	# polkadot-sdk's pallets: the runtime's `WeightInfo<T>` implementing the pallet's trait.
+	output=(--output "runtime/src/weights/$pallet.rs")
+fi
 "$node" benchmark pallet \
 	--chain dev \
 	--pallet "$pallet" \
 	--extrinsic '*' \
 	--steps 50 \
 	--repeat 20 \
-	--template scripts/weight-template.hbs \
 	--header scripts/weight-header.txt \
-	--output "$crate_dir/src/weights.rs"
+	"${output[@]}"

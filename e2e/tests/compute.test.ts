@@ -1,12 +1,15 @@
 // The compute market end to end, every step an extrinsic signed from the test: workers
 // register, a training job is posted, submitted, audited and finalized into a registered
-// model; a second run is challenged and its silent trainer slashed.
+// model, every share accrues in the rewards pallet and each earner claims it; a fine-tune
+// of that model pays its owner and, up the lineage, the owner of the data it was trained
+// on; a second run is challenged and its silent trainer slashed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import type { ApiPromise } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
+import type { EventRecord } from '@polkadot/types/interfaces';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
 
@@ -78,16 +81,59 @@ async function waitForBlock(api: ApiPromise, target: number): Promise<void> {
   });
 }
 
+/** What the transactions behind `events` paid in fees (burned by this runtime). */
+function feesOf(events: EventRecord[]): bigint {
+  return events
+    .filter(({ event }) => event.section === 'transactionPayment' && event.method === 'TransactionFeePaid')
+    .map(({ event }) => (event.data[1] as unknown as { toBigInt(): bigint }).toBigInt())
+    .reduce((a, b) => a + b, 0n);
+}
+
+interface Accrual {
+  who: string;
+  share: string;
+  amount: bigint;
+}
+
+/** The shares `events` booked in the rewards pallet. */
+function accrualsIn(api: ApiPromise, events: EventRecord[]): Accrual[] {
+  return events
+    .filter(({ event }) => api.events.rewards.Accrued.is(event))
+    .map(({ event }) => {
+      const data = event.data as unknown as {
+        who: { toString(): string };
+        share: { type: string };
+        amount: { toBigInt(): bigint };
+      };
+      return { who: data.who.toString(), share: data.share.type, amount: data.amount.toBigInt() };
+    });
+}
+
+const sumOf = (accruals: Accrual[], share: string, who?: string): bigint =>
+  accruals
+    .filter((a) => a.share === share && (who === undefined || a.who === who))
+    .reduce((sum, a) => sum + a.amount, 0n);
+
 describe('compute market', () => {
   let node: DevNode;
   let api: ApiPromise;
   let alice: KeyringPair;
+  /** Lists the dataset; earns its use fees and its share of the royalties of models trained on it. */
+  let dataOwner: KeyringPair;
+  /** Fine-tunes Alice's model. */
+  let tuner: KeyringPair;
   const workers: Record<string, KeyringPair> = {};
   let dataset: number;
+  /** The model the first training job registered (Alice's). */
+  let trainedModel: number;
 
-  const trainSpec = (seed: number) => ({
+  const issuance = async () => (await api.query.balances.totalIssuance()).toBigInt();
+  const accrued = async (who: string) => (await api.query.rewards.accrued(who)).toBigInt();
+  const free = async (who: string) => (await api.query.system.account(who)).data.free.toBigInt();
+
+  const trainSpec = (seed: number, base: object = { Fresh: { Mlp: { inputs: 784, hidden: [32], outputs: 10, activation: 'Relu' } } }) => ({
     Train: {
-      base: { Fresh: { Mlp: { inputs: 784, hidden: [32], outputs: 10, activation: 'Relu' } } },
+      base,
       datasets: [dataset],
       validation: null,
       optimizer: { Sgd: { learningRate: 10_000_000, momentum: 900_000_000 } },
@@ -101,12 +147,12 @@ describe('compute market', () => {
   });
   const fullAudit = { auditRate: 1_000_000_000, replicas: 0 };
 
-  const postTraining = async (seed: number): Promise<number> => {
+  const postTraining = async (seed: number, base?: object, poster: KeyringPair = alice): Promise<number> => {
     const id = (await api.query.compute.nextJobId()).toNumber();
     const { events } = await submit(
       api,
-      api.tx.compute.postJob(trainSpec(seed), fullAudit, REWARD, 100, 10_000n * UNIT),
-      alice,
+      api.tx.compute.postJob(trainSpec(seed, base), fullAudit, REWARD, 100, 10_000n * UNIT),
+      poster,
     );
     assert.ok(events.some(({ event }) => api.events.compute.JobAssigned.is(event)));
     return id;
@@ -135,97 +181,9 @@ describe('compute market', () => {
     return trainer;
   };
 
-  before(async () => {
-    await cryptoWaitReady();
-    node = await startDevNode();
-    api = node.api;
-    const keyring = new Keyring({ type: 'sr25519' });
-    alice = keyring.addFromUri('//Alice');
-    for (const name of ['Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']) {
-      const pair = keyring.addFromUri(`//${name}`, { name: name.toLowerCase() });
-      workers[pair.address] = pair;
-    }
-
-    // Governance shortens every window so the test runs in seconds.
-    const params = (await api.query.compute.params()).toJSON() as Record<string, unknown>;
-    Object.assign(params, {
-      commitWindow: 10,
-      revealWindow: 10,
-      challengeWindow: 25,
-      auditDrawDelay: 2,
-      roundWindow: 3,
-      appealWindow: 3,
-      jurySize: 3,
-    });
-    const { events } = await submit(api, api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
-    const sudid = events.find(({ event }) => api.events.sudo.Sudid.is(event));
-    assert.ok(sudid && api.events.sudo.Sudid.is(sudid.event) && sudid.event.data.sudoResult.isOk);
-
-    dataset = (await api.query.datasets.nextDatasetId()).toNumber();
-    await submit(
-      api,
-      api.tx.datasets.register(
-        { root: u8aToHex(randomAsU8a(32)), size: 30_000_000 },
-        'https://data.example.org/fashion-mnist/train.tar',
-        'IdxArchive',
-        'CcBy4',
-        UNIT,
-        'Public',
-        'Fashion-MNIST training set',
-      ),
-      alice,
-    );
-  });
-
-  after(async () => {
-    await node?.stop();
-  });
-
-  it('registers staked workers with their capabilities', async () => {
-    for (const pair of Object.values(workers)) {
-      const { events } = await submit(
-        api,
-        api.tx.compute.registerWorker(
-          STAKE,
-          { backend: 'Cpu', device: 'e2e cpu', memoryMib: 8_192, maxParameters: 1_000_000, determinism: 1 },
-          `https://${pair.meta.name}.example`,
-        ),
-        pair,
-      );
-      assert.ok(events.some(({ event }) => api.events.compute.WorkerRegistered.is(event)));
-      const worker = (await api.query.compute.workers(pair.address)).unwrap();
-      assert.equal(worker.stake.toBigInt(), STAKE);
-      assert.equal(worker.online.isTrue, true);
-    }
-    assert.equal((await api.query.compute.candidates()).length, 5);
-  });
-
-  it('quotes a job through the runtime API, every share named', async () => {
-    const quote = await api.call.computeApi.quote(alice.address, trainSpec(9), fullAudit, REWARD);
-    assert.ok(quote.isOk, quote.toString());
-    const q = quote.asOk;
-    assert.equal(q.reward.toBigInt(), REWARD);
-    assert.equal(q.auditFee.toBigInt(), REWARD / 10n);
-    assert.equal(q.protocolFee.toBigInt(), (REWARD * 2n) / 100n);
-    assert.deepEqual(q.dataFees.map((f) => [f.to.toString(), f.amount.toBigInt()]), [[alice.address, UNIT]]);
-    const sum = [q.reward, q.auditFee, q.protocolFee, q.deposit, ...q.dataFees.map((f) => f.amount)]
-      .map((b) => b.toBigInt())
-      .reduce((a, b) => a + b, 0n);
-    assert.equal(q.total.toBigInt(), sum);
-  });
-
-  it('trains, audits and finalizes a job into a registered model', async () => {
-    const id = await postTraining(1);
-    const job = await jobOf(id);
-    const quote = job.quote.total.toBigInt();
-    assert.equal(job.quote.reward.toBigInt(), REWARD);
-    const trainerAddress = job.assignees[0].worker.toString();
-    assert.notEqual(trainerAddress, alice.address);
-
-    // The runtime API hands the worker its duties without a storage scan.
-    const duties = await api.call.computeApi.duties(trainerAddress);
-    assert.deepEqual(duties.toJSON(), [{ work: id }]);
-
+  /** Submits a result for job `id`, has every drawn auditor pass it (exact audits, with
+   * Merkle proofs), waits out the challenge window and finalizes the job. */
+  const auditAndFinalize = async (id: number) => {
     await submitResult(id);
     // The audits are drawn a few blocks later, from the randomness recorded at the end of
     // block `drawAt`, which the trainer could not know.
@@ -274,8 +232,113 @@ describe('compute market', () => {
     const challengeUntil = (await jobOf(id)).status.asSubmitted.challengeUntil.toNumber();
     await assert.rejects(submit(api, api.tx.compute.processJob(id), alice), /compute\.TooEarly/);
     await waitForBlock(api, challengeUntil + 1);
-    const trainerBefore = (await api.query.system.account(trainerAddress)).data.free.toBigInt();
+    const before = await issuance();
     const { events } = await submit(api, api.tx.compute.processJob(id), alice);
+    // Settling moves the escrow into the rewards pallet's books: nothing minted or burned
+    // but the fee of the transaction itself.
+    assert.equal(await issuance(), before - feesOf(events));
+    return { events, audits };
+  };
+
+  before(async () => {
+    await cryptoWaitReady();
+    node = await startDevNode();
+    api = node.api;
+    const keyring = new Keyring({ type: 'sr25519' });
+    alice = keyring.addFromUri('//Alice');
+    for (const name of ['Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']) {
+      const pair = keyring.addFromUri(`//${name}`, { name: name.toLowerCase() });
+      workers[pair.address] = pair;
+    }
+
+    // Governance shortens every window so the test runs in seconds.
+    const params = (await api.query.compute.params()).toJSON() as Record<string, unknown>;
+    Object.assign(params, {
+      commitWindow: 10,
+      revealWindow: 10,
+      challengeWindow: 25,
+      auditDrawDelay: 2,
+      roundWindow: 3,
+      appealWindow: 3,
+      jurySize: 3,
+    });
+    const { events } = await submit(api, api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
+    const sudid = events.find(({ event }) => api.events.sudo.Sudid.is(event));
+    assert.ok(sudid && api.events.sudo.Sudid.is(sudid.event) && sudid.event.data.sudoResult.isOk);
+
+    dataOwner = keyring.addFromUri('//DataOwner');
+    tuner = keyring.addFromUri('//Tuner');
+    for (const pair of [dataOwner, tuner]) {
+      await submit(api, api.tx.balances.transferKeepAlive(pair.address, 1_000n * UNIT), alice);
+    }
+    dataset = (await api.query.datasets.nextDatasetId()).toNumber();
+    await submit(
+      api,
+      api.tx.datasets.register(
+        { root: u8aToHex(randomAsU8a(32)), size: 30_000_000 },
+        'https://data.example.org/fashion-mnist/train.tar',
+        'IdxArchive',
+        'CcBy4',
+        UNIT,
+        'Public',
+        'Fashion-MNIST training set',
+      ),
+      dataOwner,
+    );
+  });
+
+  after(async () => {
+    await node?.stop();
+  });
+
+  it('registers staked workers with their capabilities', async () => {
+    for (const pair of Object.values(workers)) {
+      const { events } = await submit(
+        api,
+        api.tx.compute.registerWorker(
+          STAKE,
+          { backend: 'Cpu', device: 'e2e cpu', memoryMib: 8_192, maxParameters: 1_000_000, determinism: 1 },
+          `https://${pair.meta.name}.example`,
+        ),
+        pair,
+      );
+      assert.ok(events.some(({ event }) => api.events.compute.WorkerRegistered.is(event)));
+      const worker = (await api.query.compute.workers(pair.address)).unwrap();
+      assert.equal(worker.stake.toBigInt(), STAKE);
+      assert.equal(worker.online.isTrue, true);
+    }
+    assert.equal((await api.query.compute.candidates()).length, 5);
+  });
+
+  it('quotes a job through the runtime API, every share named', async () => {
+    const quote = await api.call.computeApi.quote(alice.address, trainSpec(9), fullAudit, REWARD);
+    assert.ok(quote.isOk, quote.toString());
+    const q = quote.asOk;
+    assert.equal(q.reward.toBigInt(), REWARD);
+    assert.equal(q.auditFee.toBigInt(), REWARD / 10n);
+    assert.equal(q.protocolFee.toBigInt(), (REWARD * 2n) / 100n);
+    assert.deepEqual(q.dataFees.map((f) => [f.to.toString(), f.amount.toBigInt()]), [[dataOwner.address, UNIT]]);
+    assert.ok(q.royalty.isNone);
+    assert.equal(q.lineage.length, 0);
+    const sum = [q.reward, q.auditFee, q.protocolFee, q.deposit, ...q.dataFees.map((f) => f.amount)]
+      .map((b) => b.toBigInt())
+      .reduce((a, b) => a + b, 0n);
+    assert.equal(q.total.toBigInt(), sum);
+  });
+
+  it('trains, audits and finalizes a job into a registered model', async () => {
+    const id = await postTraining(1);
+    const job = await jobOf(id);
+    const quote = job.quote.total.toBigInt();
+    assert.equal(job.quote.reward.toBigInt(), REWARD);
+    const trainerAddress = job.assignees[0].worker.toString();
+    assert.notEqual(trainerAddress, alice.address);
+
+    // The runtime API hands the worker its duties without a storage scan.
+    const duties = await api.call.computeApi.duties(trainerAddress);
+    assert.deepEqual(duties.toJSON(), [{ work: id }]);
+
+    const { events, audits } = await auditAndFinalize(id);
     const finalized = events.find(({ event }) => api.events.compute.JobFinalized.is(event));
     assert.ok(finalized && api.events.compute.JobFinalized.is(finalized.event));
     const modelId = finalized.event.data.model.unwrap().toNumber();
@@ -284,12 +347,94 @@ describe('compute market', () => {
     assert.equal(model.owner.toString(), alice.address);
     assert.deepEqual(model.lineage.toJSON(), { trainedBy: { job: id } });
     assert.equal((await api.query.compute.jobs(id)).isNone, true);
-    const trainerAfter = (await api.query.system.account(trainerAddress)).data.free.toBigInt();
-    assert.equal(trainerAfter - trainerBefore, REWARD);
+    trainedModel = modelId;
     // The escrow is spent: nothing of it is still held from the poster.
     const holds = await api.query.balances.holds(alice.address);
     assert.ok(holds.every((h) => !JSON.stringify(h.id.toJSON()).includes('JobEscrow')));
-    assert.ok(quote > REWARD);
+
+    // Every share of it accrued, as the quote named them; the deposit went back.
+    const accruals = accrualsIn(api, events);
+    assert.equal(sumOf(accruals, 'Worker', trainerAddress), REWARD);
+    assert.equal(sumOf(accruals, 'DataOwner', dataOwner.address), UNIT);
+    const auditFee = job.quote.auditFee.toBigInt();
+    for (const audit of audits) {
+      const auditor = audit.auditor.toString();
+      const seats = BigInt(audits.filter((a) => a.auditor.toString() === auditor).length);
+      assert.equal(sumOf(accruals, 'Auditor', auditor), (auditFee / BigInt(audits.length)) * seats);
+    }
+    const protocolFee = job.quote.protocolFee.toBigInt();
+    assert.equal(sumOf(accruals, 'Treasury'), protocolFee);
+    const booked = accruals.reduce((sum, a) => sum + a.amount, 0n);
+    assert.equal(booked, quote - job.quote.deposit.toBigInt());
+    assert.equal(await accrued(trainerAddress), REWARD);
+
+    // Each earner pulls its share; the treasury's is pushed to it by anyone.
+    const treasury = accruals.find((a) => a.share === 'Treasury')!.who;
+    const claimers: [KeyringPair, string][] = [
+      [workers[trainerAddress], trainerAddress],
+      [dataOwner, dataOwner.address],
+      ...audits.map((a): [KeyringPair, string] => [workers[a.auditor.toString()], a.auditor.toString()]),
+    ];
+    const before = await issuance();
+    let fees = 0n;
+    for (const [signer, address] of claimers) {
+      const owed = await accrued(address);
+      if (owed === 0n) continue; // an auditor drawn twice claimed both at once
+      const freeBefore = await free(address);
+      const claimed = await submit(api, api.tx.rewards.claim(), signer);
+      fees += feesOf(claimed.events);
+      assert.equal((await free(address)) - freeBefore, owed - feesOf(claimed.events));
+      assert.equal(await accrued(address), 0n);
+    }
+    const treasuryBefore = await free(treasury);
+    const pushed = await submit(api, api.tx.rewards.claimFor(treasury), alice);
+    fees += feesOf(pushed.events);
+    assert.equal((await free(treasury)) - treasuryBefore, protocolFee);
+    await assert.rejects(submit(api, api.tx.rewards.claim(), dataOwner), /rewards\.NothingToClaim/);
+    // Claims move what was booked; only the fees were burned.
+    assert.equal(await issuance(), before - fees);
+  });
+
+  it('pays a fine-tune\'s royalty to the model owner and, up the lineage, to its data', async () => {
+    const base = { FineTune: trainedModel };
+    const quote = await api.call.computeApi.quote(tuner.address, trainSpec(3, base), fullAudit, REWARD);
+    assert.ok(quote.isOk, quote.toString());
+    const q = quote.asOk;
+    // The model's price is UNIT: a fifth of it flows to the owner of the data it was trained on.
+    assert.equal(q.royalty.unwrap().to.toString(), alice.address);
+    assert.equal(q.royalty.unwrap().amount.toBigInt(), (UNIT * 4n) / 5n);
+    assert.deepEqual(
+      q.lineage.map((p) => [p.to.toString(), p.amount.toBigInt()]),
+      [[dataOwner.address, UNIT / 5n]],
+    );
+
+    const id = await postTraining(3, base, tuner);
+    const { events } = await auditAndFinalize(id);
+    const accruals = accrualsIn(api, events);
+    assert.equal(sumOf(accruals, 'ModelOwner', alice.address), (UNIT * 4n) / 5n);
+    assert.equal(sumOf(accruals, 'Lineage', dataOwner.address), UNIT / 5n);
+    assert.equal(sumOf(accruals, 'DataOwner', dataOwner.address), UNIT);
+    const finalized = events.find(({ event }) => api.events.compute.JobFinalized.is(event));
+    assert.ok(finalized && api.events.compute.JobFinalized.is(finalized.event));
+    const tuned = finalized.event.data.model.unwrap().toNumber();
+    const model = (await api.query.models.models(tuned)).unwrap();
+    assert.deepEqual(model.lineage.toJSON(), { fineTunedFrom: { model: trainedModel, job: id } });
+
+    // Two generations: the fine-tune's data and parent, then the parent's data.
+    const infer = {
+      Infer: {
+        model: tuned,
+        input: { root: u8aToHex(randomAsU8a(32)), size: 78_400 },
+        inputUri: 'https://inputs.example/batch.idx',
+      },
+    };
+    const inference = await api.call.computeApi.quote(alice.address, infer, { auditRate: 0, replicas: 2 }, REWARD);
+    assert.ok(inference.isOk, inference.toString());
+    const lineage = Object.fromEntries(inference.asOk.lineage.map((p) => [p.to.toString(), p.amount.toBigInt()]));
+    assert.equal(inference.asOk.royalty.unwrap().to.toString(), tuner.address);
+    assert.equal(inference.asOk.royalty.unwrap().amount.toBigInt(), (UNIT * 4n) / 5n);
+    assert.equal(lineage[alice.address], (UNIT / 10n) * 4n / 5n);
+    assert.equal(lineage[dataOwner.address], UNIT / 10n + UNIT / 50n);
   });
 
   it('slashes a trainer that does not defend a challenged segment', async () => {

@@ -172,6 +172,14 @@ impl Chain {
 			.decode()?;
 		Ok(account.data.free)
 	}
+
+	/// What an account has earned and not yet claimed (the rewards pallet's books).
+	pub async fn accrued(&self, at: &AtBlock, who: &AccountId32) -> anyhow::Result<u128> {
+		match at.storage().try_fetch(verity::storage().rewards().accrued(), (who.clone(),)).await? {
+			Some(value) => Ok(value.decode()?),
+			None => Ok(0),
+		}
+	}
 }
 
 /// The spec version recorded in the built-in metadata (System's `Version` constant).

@@ -71,6 +71,9 @@ enum Command {
 	/// Workers.
 	#[command(subcommand)]
 	Worker(WorkerCommand),
+	/// Earnings: every share of a payment or slash accrues on chain until claimed.
+	#[command(subcommand)]
+	Rewards(RewardsCommand),
 }
 
 /// The signing key: a secret URI (`//Alice`, a mnemonic, a `0x` seed, with derivations)
@@ -356,6 +359,26 @@ enum WorkerCommand {
 	},
 }
 
+#[derive(Subcommand)]
+enum RewardsCommand {
+	/// Pays out everything an account has accrued (the key's own, or --account's: the
+	/// funds only ever go to their earner, so anyone may push them, e.g. to the treasury).
+	Claim {
+		/// The earner (SS58); default: the key's account.
+		#[arg(long)]
+		account: Option<String>,
+		#[command(flatten)]
+		key: KeyArgs,
+	},
+	/// Pays out the key's part of an ended era's emission.
+	ClaimEmission {
+		/// The era.
+		era: u32,
+		#[command(flatten)]
+		key: KeyArgs,
+	},
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
 	let connect = |patience| Chain::connect(&cli.node, Duration::from_secs(patience));
@@ -481,6 +504,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 				None => key.keypair()?.public_key().to_account_id(),
 			};
 			status(chain, who).await
+		}
+		Command::Rewards(RewardsCommand::Claim { account, key }) => {
+			let chain = connect(10).await?;
+			chain.check_compatible().await?;
+			let keypair = key.keypair()?;
+			let tx = Submitter::new(chain, keypair);
+			let events = match account {
+				Some(a) => {
+					let who: AccountId32 =
+						a.parse().map_err(|_| anyhow::anyhow!("{a} is not an SS58 address"))?;
+					let call = verity::tx().rewards().claim_for(who);
+					tx.submit("rewards.claim_for", &call).await.map_err(explain)?
+				}
+				None => tx.submit("rewards.claim", &verity::tx().rewards().claim()).await.map_err(explain)?,
+			};
+			let claimed = expect_event::<verity::rewards::events::Claimed>(&events, "Claimed")?;
+			println!("paid {} to {}", tokens(claimed.amount), claimed.who);
+			Ok(())
+		}
+		Command::Rewards(RewardsCommand::ClaimEmission { era, key }) => {
+			let chain = connect(10).await?;
+			chain.check_compatible().await?;
+			let tx = Submitter::new(chain, key.keypair()?);
+			let call = verity::tx().rewards().claim_emission(era);
+			let events = tx.submit("rewards.claim_emission", &call).await.map_err(explain)?;
+			let paid =
+				expect_event::<verity::rewards::events::EmissionClaimed>(&events, "EmissionClaimed")?;
+			println!("era {era}: {} to {}", tokens(paid.amount), paid.who);
+			Ok(())
 		}
 	}
 }
@@ -1000,8 +1052,10 @@ fn output_text(output: &ct::JobOutput) -> String {
 async fn status(chain: Chain, who: AccountId32) -> anyhow::Result<()> {
 	let at = chain.finalized().await?;
 	let free = chain.free_balance(&at, &who).await?;
+	let accrued = chain.accrued(&at, &who).await?;
 	println!("account   {who}");
 	println!("free      {}", tokens(free));
+	println!("accrued   {} (`verity-worker rewards claim` pays it out)", tokens(accrued));
 	let worker =
 		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(who.clone())).await?;
 	let Some(w) = worker else {

@@ -416,6 +416,7 @@ impl<T: Config> Pallet<T> {
 					commitment: None,
 					report: None,
 					passed: None,
+					settled: false,
 				})
 				.map_err(|_| Error::<T>::TooManySegments)?;
 			drawn.push((segment, auditor));
@@ -791,32 +792,15 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::NoShow { job: id, worker: worker.clone() });
 	}
 
-	/// The challenge window closed with no dispute open: register the model, pay everyone.
-	fn finalize_training(id: JobId, job: Job<T>, params: &ParamsOf<T>) -> DispatchResult {
-		let train = Self::train_spec(&job)?;
+	/// The challenge window closed with no dispute open. The audits are settled first, a
+	/// bounded batch per call; the call that settles the last of them registers the model
+	/// and pays everyone else.
+	fn finalize_training(id: JobId, mut job: Job<T>, params: &ParamsOf<T>) -> DispatchResult {
+		let train = Self::train_spec(&job)?.clone();
 		let result = job.result.clone().ok_or(Error::<T>::WrongJobState)?;
-		let mut auditors = Vec::new();
-		for audit in &job.audits {
-			match audit.passed {
-				Some(true) => {
-					Self::release_bond(
-						&audit.auditor,
-						audit.bond,
-						Duty::Audit(id, audit.segment),
-						Some(Credit::Audit),
-					);
-					auditors.push(audit.auditor.clone());
-				}
-				None => Self::punish_no_show(
-					id,
-					&audit.auditor,
-					audit.bond,
-					Duty::Audit(id, audit.segment),
-					params,
-				),
-				// A failing verdict's bond went to the dispute it opened.
-				Some(false) => {}
-			}
+		if !Self::settle_audits(id, &mut job, params) {
+			Jobs::<T>::insert(id, job);
+			return Ok(());
 		}
 		let trainers: Vec<T::AccountId> = job.assignees.iter().map(|a| a.worker.clone()).collect();
 		let units = Self::work_units(&job);
@@ -824,7 +808,7 @@ impl<T: Config> Pallet<T> {
 			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), Some(Credit::Job));
 			T::Rewards::work_verified(id, &assignee.worker, units);
 		}
-		Self::pay_out(id, &job, &trainers, &auditors)?;
+		Self::pay_out(id, &job, &trainers, Self::audit_fees(&job).1)?;
 
 		let lineage = match train.base {
 			TrainBase::Fresh(_) => Lineage::TrainedBy { job: id },
@@ -861,7 +845,7 @@ impl<T: Config> Pallet<T> {
 			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), Some(Credit::Job));
 			T::Rewards::work_verified(id, &assignee.worker, units);
 		}
-		Self::pay_out(id, &job, &workers, &[])?;
+		Self::pay_out(id, &job, &workers, Zero::zero())?;
 		if let (JobSpec::Evaluate { model, dataset }, JobOutput::Score { correct, total }) =
 			(&job.spec, output)
 		{
@@ -876,17 +860,76 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Pays the escrow out: fees to data and model owners and the treasury, the reward
-	/// split among `workers`, the audit fee among `auditors` (the treasury's without any),
-	/// rounding dust to the treasury; the record deposit goes back to the poster.
+	/// Settles up to `MaxAuditsSettledPerCall` audits not settled yet: a passing auditor
+	/// gets its bond back and its share of the audit fee (from the escrow), a silent one is
+	/// slashed as a no-show (a failing one's bond already backs its dispute). Whether every
+	/// audit is settled.
+	fn settle_audits(id: JobId, job: &mut Job<T>, params: &ParamsOf<T>) -> bool {
+		let (fee_each, _) = Self::audit_fees(job);
+		let poster = job.poster.clone();
+		let mut budget = T::MaxAuditsSettledPerCall::get();
+		for audit in job.audits.iter_mut().filter(|a| !a.settled) {
+			let duty = Duty::Audit(id, audit.segment);
+			match audit.passed {
+				Some(false) => {}
+				_ if budget == 0 => break,
+				Some(true) => {
+					budget.saturating_dec();
+					Self::release_bond(&audit.auditor, audit.bond, duty, Some(Credit::Audit));
+					Self::pay_from_escrow(id, &poster, Share::Auditor, &audit.auditor, fee_each);
+				}
+				None => {
+					budget.saturating_dec();
+					Self::punish_no_show(id, &audit.auditor, audit.bond, duty, params);
+				}
+			}
+			audit.bond = Zero::zero();
+			audit.settled = true;
+		}
+		let remaining = job.audits.iter().filter(|a| !a.settled).count() as u32;
+		if remaining > 0 {
+			Self::deposit_event(Event::AuditsSettled { job: id, remaining });
+		}
+		remaining == 0
+	}
+
+	/// Each passing auditor's share of the audit fee, and what all of them are paid (the
+	/// rest, all of it without a passing auditor, goes to the treasury).
+	fn audit_fees(job: &Job<T>) -> (BalanceOf<T>, BalanceOf<T>) {
+		let passed = job.audits.iter().filter(|a| a.passed == Some(true)).count() as u32;
+		let count = BalanceOf::<T>::from(passed);
+		let each = job.quote.audit_fee.checked_div(&count).unwrap_or_else(Zero::zero);
+		(each, each.saturating_mul(count))
+	}
+
+	/// Pays `amount` of the escrow held from `poster` to `to` as `share`.
+	fn pay_from_escrow(
+		id: JobId,
+		poster: &T::AccountId,
+		share: Share,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+	) {
+		let (credit, missing) =
+			<T::Currency as BalancedHold<_>>::slash(&HoldReason::JobEscrow.into(), poster, amount);
+		if !missing.is_zero() {
+			defensive!("a job's escrow hold was smaller than its quote");
+		}
+		T::Rewards::route(id, share, to, credit);
+	}
+
+	/// Pays the rest of the escrow out, `paid` of it having gone to auditors already: fees
+	/// to data and model owners, the lineage and the treasury, the reward split among
+	/// `workers`, rounding dust (and an audit fee without auditors) to the treasury; the
+	/// record deposit goes back to the poster.
 	fn pay_out(
 		id: JobId,
 		job: &Job<T>,
 		workers: &[T::AccountId],
-		auditors: &[T::AccountId],
+		paid: BalanceOf<T>,
 	) -> DispatchResult {
 		let quote = &job.quote;
-		let escrow: BalanceOf<T> = quote.total.saturating_sub(quote.deposit);
+		let escrow: BalanceOf<T> = quote.total.saturating_sub(quote.deposit).saturating_sub(paid);
 		let released = T::Currency::release(
 			&HoldReason::JobEscrow.into(),
 			&job.poster,
@@ -916,18 +959,12 @@ impl<T: Config> Pallet<T> {
 			pay(Share::Lineage, &payment.to, payment.amount);
 		}
 		pay(Share::Treasury, &T::Treasury::get(), quote.protocol_fee);
-		for (share, earners, amount) in
-			[(Share::Worker, workers, quote.reward), (Share::Auditor, auditors, quote.audit_fee)]
-		{
-			if earners.is_empty() {
-				continue;
-			}
-			let each = amount
-				.checked_div(&BalanceOf::<T>::from(earners.len() as u32))
-				.unwrap_or_else(Zero::zero);
-			for earner in earners {
-				pay(share, earner, each);
-			}
+		let each = quote
+			.reward
+			.checked_div(&BalanceOf::<T>::from(workers.len() as u32))
+			.unwrap_or_else(Zero::zero);
+		for worker in workers {
+			pay(Share::Worker, worker, each);
 		}
 		T::Rewards::route(id, Share::Treasury, &T::Treasury::get(), credit);
 		Ok(())

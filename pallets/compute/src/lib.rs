@@ -14,7 +14,9 @@
 //!
 //! **Jobs** ([`JobSpec`]) are posted with a [`Quote`] held in escrow from the poster:
 //! the worker reward, the auditors' fee, every dataset's use fee and the model's royalty
-//! (to their owners), the protocol fee and a record deposit. Workers are drawn at random
+//! (to their owners; `lineage_share` of the royalty flows up the model's lineage to its
+//! parent's owner and the owners of the data it was trained on, see `lineage.rs`), the
+//! protocol fee and a record deposit. Workers are drawn at random
 //! from the online set, weighted by free stake × reputation, among those whose declared
 //! model size fits and who may read the datasets (never the poster).
 //!
@@ -27,7 +29,8 @@
 //! any staked worker may also [`challenge`](Pallet::challenge) a segment during the
 //! challenge window. With no dispute left when the window ends, the job finalizes: the
 //! model is registered with its lineage in the models pallet and the escrow is paid out
-//! through [`RouteRewards`].
+//! through [`RouteRewards`] (in the runtime, `pallet-rewards`: each share accrues and its
+//! earner claims it), which also learns each worker's verified work for emission.
 //!
 //! **Inference and evaluation** run on [`Verification::replicas`] workers who commit, then
 //! reveal, their output. Agreement finalizes (an evaluation's score is written to the model
@@ -284,6 +287,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAuditsPerJob: Get<u32>;
 
+		/// The most audits one `process_job` call settles once the challenge window closed
+		/// (each frees or slashes a bond and pays a fee): a job with more takes several
+		/// calls, so no call settles every auditor at once.
+		#[pallet::constant]
+		type MaxAuditsSettledPerCall: Get<u32>;
+
 		/// The most replicas of an inference or evaluation job.
 		#[pallet::constant]
 		type MaxReplicas: Get<u32>;
@@ -411,6 +420,9 @@ pub mod pallet {
 		/// An auditor revealed its report; `passed` is the audit's outcome (for an exact
 		/// audit: whether `end_state` is the trainer's end-of-segment leaf).
 		AuditRevealed { job: JobId, segment: u32, end_state: Hash256, passed: bool },
+		/// A batch of a finished job's audits was settled; `remaining` are left for the next
+		/// `process_job` calls, the last of which finalizes the job.
+		AuditsSettled { job: JobId, remaining: u32 },
 		/// A replica committed its output.
 		OutputCommitted { job: JobId, worker: T::AccountId },
 		/// A replica revealed its output.
@@ -600,6 +612,7 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
+			assert!(T::MaxAuditsSettledPerCall::get() > 0, "process_job must settle audits");
 			assert!(
 				T::MaxDatasetsPerJob::get() <= pallet_models::MAX_TRAINING_DATASETS,
 				"a trained model must record every dataset its job read"

@@ -104,6 +104,11 @@ pub fn set_seed(seed: u64) {
 
 pub const MAX_WORKERS: u32 = 16;
 pub const MAX_AUDITS: u32 = 4;
+
+frame_support::parameter_types! {
+	/// Every audit of a job in one call unless a test lowers it.
+	pub static AuditsSettledPerCall: u32 = MAX_AUDITS;
+}
 pub const MAX_SEGMENTS: u32 = 64;
 
 impl pallet_compute::Config for Test {
@@ -120,6 +125,7 @@ impl pallet_compute::Config for Test {
 	type AppealOrigin = EnsureRoot<AccountId>;
 	type MaxWorkers = ConstU32<MAX_WORKERS>;
 	type MaxDatasetsPerJob = ConstU32<3>;
+	type MaxAuditsSettledPerCall = AuditsSettledPerCall;
 	type MaxLineageDepth = ConstU32<2>;
 	type MaxLineagePayments = ConstU32<8>;
 	type MaxSegments = ConstU32<MAX_SEGMENTS>;

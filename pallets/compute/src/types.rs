@@ -472,6 +472,9 @@ pub struct Audit<AccountId, Balance> {
 	pub report: Option<AuditReport>,
 	/// The outcome: passed (for an exact audit: the end state is the trainer's leaf).
 	pub passed: Option<bool>,
+	/// Settled after the challenge window: bond freed and fee paid, or slashed as a
+	/// no-show (see [`Config::MaxAuditsSettledPerCall`]).
+	pub settled: bool,
 }
 
 /// Where a job is.

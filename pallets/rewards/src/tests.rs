@@ -1,6 +1,6 @@
 //! Accruals, claims and emission.
 
-use crate::{mock::*, Accrued, CurrentEra, Eras, Error, Event, OldestEra, TotalAccrued, WorkDone};
+use crate::{mock::*, Accrued, CurrentEra, Eras, Error, Event, OldestEra, WorkDone};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect, Mutate},
@@ -27,7 +27,7 @@ fn a_share_accrues_without_moving_the_earners_balance() {
 		Rewards::route(7, Share::Worker, &WORKER, escrow(300));
 		assert_eq!(Balances::free_balance(WORKER), 100);
 		assert_eq!(Accrued::<Test>::get(WORKER), 300);
-		assert_eq!(TotalAccrued::<Test>::get(), 300);
+		assert_eq!(Rewards::total_owed(), 300);
 		assert_eq!(Balances::free_balance(Rewards::account_id()), ED + 300);
 		assert_eq!(
 			last_event(),
@@ -47,7 +47,7 @@ fn shares_of_many_jobs_add_up_and_one_claim_pays_them_all() {
 		assert_ok!(Rewards::claim(RuntimeOrigin::signed(WORKER)));
 		assert_eq!(Balances::free_balance(WORKER), 100 + 350);
 		assert_eq!(Accrued::<Test>::get(WORKER), 0);
-		assert_eq!(TotalAccrued::<Test>::get(), 20);
+		assert_eq!(Rewards::total_owed(), 20);
 		assert_eq!(last_event(), Event::Claimed { who: WORKER, amount: 350 }.into());
 		assert_eq!(issuance(), before);
 	});
@@ -241,7 +241,7 @@ fn the_books_balance_through_accruals_claims_and_emission() {
 		assert_ok!(Rewards::claim_emission(RuntimeOrigin::signed(WORKER), 0));
 		assert_ok!(Rewards::claim(RuntimeOrigin::signed(WORKER)));
 		assert_ok!(Rewards::claim_for(RuntimeOrigin::signed(WORKER), TREASURY));
-		assert_eq!(TotalAccrued::<Test>::get(), 3);
+		assert_eq!(Rewards::total_owed(), 3);
 		assert_eq!(Balances::free_balance(Rewards::account_id()), ED + 3);
 		assert_eq!(issuance(), before + 100);
 	});

@@ -356,6 +356,70 @@ fn an_audited_run_finalizes_registers_the_model_and_pays_everyone() {
 }
 
 #[test]
+fn audits_are_settled_a_bounded_batch_per_call() {
+	ExtBuilder::build_and_execute(|| {
+		AuditsSettledPerCall::set(1);
+		let (_, id) = setup();
+		submit(id);
+		// Three audits pass; the last auditor stays silent.
+		let audits = job(id).audits;
+		let (_, speaking) = audits.split_last().unwrap();
+		for audit in speaking {
+			let (report, _) = audit_report(audit.segment, true);
+			let commitment = audit_commitment(id, audit.auditor, audit.segment, report);
+			assert_ok!(Compute::commit_audit(
+				RuntimeOrigin::signed(audit.auditor),
+				id,
+				audit.segment,
+				commitment
+			));
+		}
+		// One auditor never commits: the reveals open when the commit window closes.
+		advance(COMMIT + 1);
+		for audit in speaking {
+			let (report, end_proof) = audit_report(audit.segment, true);
+			assert_ok!(Compute::reveal_audit(
+				RuntimeOrigin::signed(audit.auditor),
+				id,
+				audit.segment,
+				report,
+				end_proof,
+				salt(audit.auditor)
+			));
+		}
+		assert_eq!(job(id).audits.iter().filter(|a| a.passed.is_none()).count(), 1);
+		let auditors: Vec<AccountId> = job(id).audits.iter().map(|a| a.auditor).collect();
+		let before: Vec<Balance> = auditors.iter().map(|a| free(*a)).collect();
+		let treasury = free(TREASURY);
+		let held = escrow(ALICE);
+		run_to(2 + DRAWN + CHALLENGE);
+		for settled in 1..MAX_AUDITS {
+			assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
+			let remaining = MAX_AUDITS - settled;
+			assert_eq!(events().last(), Some(&Event::AuditsSettled { job: id, remaining }));
+			let job = job(id);
+			assert_eq!(job.audits.iter().filter(|a| !a.settled).count() as u32, remaining);
+			// Each passing auditor got a third of the fee, out of the escrow.
+			assert_eq!(free(auditors[settled as usize - 1]), before[settled as usize - 1] + 333);
+			assert_eq!(escrow(ALICE), held - 333 * Balance::from(settled));
+		}
+		// The last call slashes the silent auditor and finalizes; the fee's dust goes to the
+		// treasury with the no-show's slash and the protocol fee.
+		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert_eq!(escrow(ALICE), 0);
+		let silent_auditor = *auditors.last().unwrap();
+		assert_eq!(free(silent_auditor), *before.last().unwrap());
+		assert!(events().contains(&Event::NoShow { job: id, worker: silent_auditor }));
+		let no_show = Perbill::from_percent(20).mul_floor(Compute::params().audit_bond);
+		assert_eq!(free(TREASURY), treasury + 200 + 1 + no_show);
+		for auditor in &auditors {
+			assert_eq!(Workers::<Test>::get(auditor).unwrap().bonded, 0);
+		}
+	});
+}
+
+#[test]
 fn fine_tunes_pay_a_royalty_and_record_lineage() {
 	ExtBuilder::build_and_execute(|| {
 		register(&WORKERS);
