@@ -23,21 +23,21 @@ const STEPS = 16;
 const INTERVAL = 4;
 const SEGMENTS = STEPS / INTERVAL;
 
-/** The checkpoint Merkle tree of `verity_primitives::content`: pair level by level with
- * `blake2b-256(0x01 ‖ left ‖ right)`, an odd node carried up. */
+/** One level up the checkpoint Merkle tree of `verity_primitives::content`: pairs hashed
+ * with `blake2b-256(0x01 ‖ left ‖ right)`, an odd node carried up. */
+function nextLevel(level: Uint8Array[]): Uint8Array[] {
+  const next: Uint8Array[] = [];
+  for (let i = 0; i < level.length; i += 2) {
+    next.push(
+      i + 1 < level.length ? blake2AsU8a(u8aConcat(new Uint8Array([1]), level[i], level[i + 1]), 256) : level[i],
+    );
+  }
+  return next;
+}
+
 function merkleRoot(leaves: Uint8Array[]): Uint8Array {
   let level = leaves;
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(
-        i + 1 < level.length
-          ? blake2AsU8a(u8aConcat(new Uint8Array([1]), level[i], level[i + 1]), 256)
-          : level[i],
-      );
-    }
-    level = next;
-  }
+  while (level.length > 1) level = nextLevel(level);
   return level[0];
 }
 
@@ -50,15 +50,7 @@ function merkleProof(leaves: Uint8Array[], index: number): Uint8Array[] {
   while (level.length > 1) {
     const sibling = level[position ^ 1];
     if (sibling) proof.push(sibling);
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(
-        i + 1 < level.length
-          ? blake2AsU8a(u8aConcat(new Uint8Array([1]), level[i], level[i + 1]), 256)
-          : level[i],
-      );
-    }
-    level = next;
+    level = nextLevel(level);
     position = Math.floor(position / 2);
   }
   return proof;
@@ -390,9 +382,9 @@ describe('compute market', () => {
     const pushed = await submit(api, api.tx.rewards.claimFor(treasury), alice);
     fees += feesOf(pushed.events);
     assert.equal((await free(treasury)) - treasuryBefore, protocolFee);
-    await assert.rejects(submit(api, api.tx.rewards.claim(), dataOwner), /rewards\.NothingToClaim/);
     // Claims move what was booked; only the fees were burned.
     assert.equal(await issuance(), before - fees);
+    await assert.rejects(submit(api, api.tx.rewards.claim(), dataOwner), /rewards\.NothingToClaim/);
   });
 
   it('pays a fine-tune\'s royalty to the model owner and, up the lineage, to its data', async () => {

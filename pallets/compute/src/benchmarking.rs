@@ -269,7 +269,10 @@ where
 				uri: Uri::parse(&longest_uri()).map_err(|_| BenchmarkError::Stop("uri"))?,
 				licence: longest_licence(),
 				inference_price: price,
-				lineage: pallet_models::Lineage::FineTunedFrom { model, job: u64::from(generation) },
+				lineage: pallet_models::Lineage::FineTunedFrom {
+					model,
+					job: u64::from(generation),
+				},
 				datasets: BoundedVec::truncate_from(datasets.clone()),
 			},
 		)

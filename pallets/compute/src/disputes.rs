@@ -8,10 +8,9 @@ use sp_runtime::traits::CheckedDiv;
 use verity_primitives::verify_merkle_proof;
 
 impl<T: Config> Pallet<T> {
-	pub(crate) fn do_challenge(who: T::AccountId, id: JobId, segment: u32) -> DispatchResult {
-		let params = Self::params();
-		let mut job = Self::job(id)?;
-		let train = Self::train_spec(&job)?;
+	/// A training run may be challenged until its challenge window closes, by any staked
+	/// worker but its own trainer.
+	fn ensure_may_challenge(job: &Job<T>, who: &T::AccountId) -> DispatchResult {
 		match job.status {
 			JobStatus::AwaitingAudits { .. } => {}
 			JobStatus::Submitted { challenge_until, .. } => {
@@ -19,8 +18,16 @@ impl<T: Config> Pallet<T> {
 			}
 			_ => return Err(Error::<T>::WrongJobState.into()),
 		}
-		ensure!(Workers::<T>::contains_key(&who), Error::<T>::NotWorker);
-		ensure!(job.assignees.iter().all(|a| a.worker != who), Error::<T>::OwnComputation);
+		ensure!(Workers::<T>::contains_key(who), Error::<T>::NotWorker);
+		ensure!(job.assignees.iter().all(|a| a.worker != *who), Error::<T>::OwnComputation);
+		Ok(())
+	}
+
+	pub(crate) fn do_challenge(who: T::AccountId, id: JobId, segment: u32) -> DispatchResult {
+		let params = Self::params();
+		let mut job = Self::job(id)?;
+		let train = Self::train_spec(&job)?;
+		Self::ensure_may_challenge(&job, &who)?;
 		ensure!(segment < train.segments(), Error::<T>::UnknownSegment);
 		ensure!(!Self::segment_challenged(&job, segment), Error::<T>::AlreadyDisputed);
 		// Challenges share `MaxDisputesPerJob` slots; failing audits have room of their own.
@@ -50,15 +57,7 @@ impl<T: Config> Pallet<T> {
 		let params = Self::params();
 		let mut job = Self::job(id)?;
 		Self::train_spec(&job)?;
-		match job.status {
-			JobStatus::AwaitingAudits { .. } => {}
-			JobStatus::Submitted { challenge_until, .. } => {
-				ensure!(Self::now() <= challenge_until, Error::<T>::ChallengeWindowClosed)
-			}
-			_ => return Err(Error::<T>::WrongJobState.into()),
-		}
-		ensure!(Workers::<T>::contains_key(&who), Error::<T>::NotWorker);
-		ensure!(job.assignees.iter().all(|a| a.worker != who), Error::<T>::OwnComputation);
+		Self::ensure_may_challenge(&job, &who)?;
 		let already = job.disputes.iter().any(|d| {
 			Disputes::<T>::get(d).is_some_and(
 				|x| matches!(x.subject, DisputeSubject::Binding { end: e, .. } if e == end),

@@ -96,9 +96,9 @@ impl<T: Config> Pallet<T> {
 		let per_sample = u128::from(job.architecture.input_features().max(1));
 		let passes_over = |bytes: u64| u128::from(bytes).div_ceil(per_sample).max(1);
 		let passes = match &job.spec {
-			JobSpec::Train(train) => {
-				u128::from(train.steps).saturating_mul(u128::from(train.batch_size)).saturating_mul(3)
-			}
+			JobSpec::Train(train) => u128::from(train.steps)
+				.saturating_mul(u128::from(train.batch_size))
+				.saturating_mul(3),
 			JobSpec::Infer { input, .. } => passes_over(input.size),
 			JobSpec::Evaluate { dataset, .. } => {
 				passes_over(T::Datasets::content(*dataset).map(|c| c.size).unwrap_or_default())

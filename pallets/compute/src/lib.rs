@@ -158,8 +158,8 @@ mod benchmarking;
 mod disputes;
 mod draw;
 mod invariants;
-mod lineage;
 mod jobs;
+mod lineage;
 #[cfg(test)]
 mod mock;
 pub mod rewards;

@@ -26,19 +26,26 @@ impl<T: Config> Pallet<T> {
 		let price = T::Models::inference_price(model).ok_or(Error::<T>::ModelUnavailable)?;
 		let owner = T::Models::owner(model).ok_or(Error::<T>::ModelUnavailable)?;
 		let architecture = T::Models::architecture(model).ok_or(Error::<T>::ModelUnavailable)?;
-		let mut royalty = Royalty { owner: Payment { to: owner, amount: price }, lineage: BoundedVec::new() };
+		let mut royalty =
+			Royalty { owner: Payment { to: owner, amount: price }, lineage: BoundedVec::new() };
 		Self::split_up_lineage(model, price, params.lineage_share, &mut royalty);
 		Ok((architecture, royalty))
 	}
 
 	/// Moves `share` of what each generation's owner gets up to that generation's sources.
-	fn split_up_lineage(model: ModelId, price: BalanceOf<T>, share: Perbill, royalty: &mut Royalty<T>) {
+	fn split_up_lineage(
+		model: ModelId,
+		price: BalanceOf<T>,
+		share: Perbill,
+		royalty: &mut Royalty<T>,
+	) {
 		let mut generation = model;
 		let mut payer = royalty.owner.to.clone();
 		let mut amount = price;
 		for _ in 0..T::MaxLineageDepth::get() {
 			let Some(sources) = T::Models::sources(generation) else { break };
-			let count = sources.datasets.len().saturating_add(usize::from(sources.parent.is_some()));
+			let count =
+				sources.datasets.len().saturating_add(usize::from(sources.parent.is_some()));
 			let each = share
 				.mul_floor(amount)
 				.checked_div(&BalanceOf::<T>::from(count as u32))

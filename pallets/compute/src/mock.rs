@@ -427,28 +427,41 @@ pub fn audit_commitment(id: JobId, who: AccountId, segment: u32, report: AuditRe
 	Compute::commitment_of(CommitKind::Audit, id, &who, (segment, report), &salt(who))
 }
 
+/// `audit`'s auditor commits `report`.
+pub fn commit_report(id: JobId, audit: &Audit<AccountId, Balance>, report: AuditReport) {
+	assert_ok!(Compute::commit_audit(
+		RuntimeOrigin::signed(audit.auditor),
+		id,
+		audit.segment,
+		audit_commitment(id, audit.auditor, audit.segment, report)
+	));
+}
+
+/// `audit`'s auditor reveals `report` with `end_proof`.
+pub fn reveal_report(
+	id: JobId,
+	audit: &Audit<AccountId, Balance>,
+	report: AuditReport,
+	end_proof: MerkleProof,
+) {
+	assert_ok!(Compute::reveal_audit(
+		RuntimeOrigin::signed(audit.auditor),
+		id,
+		audit.segment,
+		report,
+		end_proof,
+		salt(audit.auditor)
+	));
+}
+
 pub fn commit_and_reveal_audits(id: JobId, verdict: impl Fn(u32) -> bool) {
 	let audits = job(id).audits;
 	for audit in &audits {
-		let (report, _) = audit_report(audit.segment, verdict(audit.segment));
-		let commitment = audit_commitment(id, audit.auditor, audit.segment, report);
-		assert_ok!(Compute::commit_audit(
-			RuntimeOrigin::signed(audit.auditor),
-			id,
-			audit.segment,
-			commitment
-		));
+		commit_report(id, audit, audit_report(audit.segment, verdict(audit.segment)).0);
 	}
 	for audit in &audits {
 		let (report, end_proof) = audit_report(audit.segment, verdict(audit.segment));
-		assert_ok!(Compute::reveal_audit(
-			RuntimeOrigin::signed(audit.auditor),
-			id,
-			audit.segment,
-			report,
-			end_proof,
-			salt(audit.auditor)
-		));
+		reveal_report(id, audit, report, end_proof);
 	}
 }
 

@@ -48,7 +48,7 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
@@ -59,7 +59,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
 		// Proof size: measured `10965`, estimated `11215`.
-		Weight::from_parts(129_964_000, 11215)
+		Weight::from_parts(130_775_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -70,24 +70,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn add_stake() -> Weight {
 		// Proof size: measured `11578`, estimated `11215`.
-		Weight::from_parts(142_868_000, 11215)
+		Weight::from_parts(139_591_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof size: measured `10849`, estimated `11215`.
-		Weight::from_parts(61_165_000, 11215)
+		Weight::from_parts(59_421_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -101,52 +101,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
 		// Proof size: measured `11502`, estimated `11215`.
-		Weight::from_parts(160_721_000, 11215)
+		Weight::from_parts(157_155_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn set_capabilities() -> Weight {
 		// Proof size: measured `10849`, estimated `11215`.
-		Weight::from_parts(60_444_000, 11215)
+		Weight::from_parts(60_343_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn go_offline() -> Weight {
 		// Proof size: measured `10849`, estimated `11215`.
-		Weight::from_parts(58_089_000, 11215)
+		Weight::from_parts(57_759_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn go_online() -> Weight {
 		// Proof size: measured `10773`, estimated `11215`.
-		Weight::from_parts(59_712_000, 11215)
+		Weight::from_parts(60_654_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:4 w:0)
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(3019), added: 5494, mode: `MaxEncodedLen`)
-	/// Storage: `Models::Models` (r:1 w:0)
+	/// Storage: `Models::Models` (r:3 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1046), added: 3521, mode: `MaxEncodedLen`)
+	/// Storage: `Models::TrainedOn` (r:2 w:0)
+	/// Proof: `Models::TrainedOn` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NextJobId` (r:1 w:1)
 	/// Proof: `Compute::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ParachainSystem::RelayStateProof` (r:1 w:0)
@@ -166,19 +168,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Tolerances` (r:1 w:0)
 	/// Proof: `Compute::Tolerances` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:0 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Duties` (r:0 w:1)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
-		// Proof size: measured `19507`, estimated `22966`.
-		Weight::from_parts(427_252_000, 22966)
-			.saturating_add(T::DbWeight::get().reads(18_u64))
+		// Proof size: measured `20732`, estimated `22966`.
+		Weight::from_parts(504_105_000, 22966)
+			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ModelByWeights` (r:1 w:0)
 	/// Proof: `Models::ModelByWeights` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ReservedWeights` (r:1 w:1)
@@ -186,15 +188,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Seeds` (r:1 w:1)
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
-		// Proof size: measured `1256`, estimated `7293`.
-		Weight::from_parts(82_164_000, 7293)
+		// Proof size: measured `1625`, estimated `7886`.
+		Weight::from_parts(81_072_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Seeds` (r:1 w:1)
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:4 w:0)
@@ -206,23 +208,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:16)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn draw_audits() -> Weight {
-		// Proof size: measured `20939`, estimated `47918`.
-		Weight::from_parts(638_427_000, 47918)
+		// Proof size: measured `21270`, estimated `47918`.
+		Weight::from_parts(640_391_000, 47918)
 			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().writes(35_u64))
 	}
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	fn commit_audit() -> Weight {
-		// Proof size: measured `2583`, estimated `7293`.
-		Weight::from_parts(50_896_000, 7293)
+		// Proof size: measured `2888`, estimated `7886`.
+		Weight::from_parts(50_344_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NextDisputeId` (r:1 w:1)
 	/// Proof: `Compute::NextDisputeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:0 w:1)
@@ -230,25 +232,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:3)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn reveal_audit() -> Weight {
-		// Proof size: measured `2919`, estimated `7293`.
-		Weight::from_parts(100_519_000, 7293)
+		// Proof size: measured `3228`, estimated `7886`.
+		Weight::from_parts(95_448_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	fn commit_output() -> Weight {
-		// Proof size: measured `1118`, estimated `7293`.
-		Weight::from_parts(56_446_000, 7293)
+		// Proof size: measured `1411`, estimated `7886`.
+		Weight::from_parts(52_970_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NextDisputeId` (r:1 w:1)
 	/// Proof: `Compute::NextDisputeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Seeds` (r:1 w:1)
@@ -258,23 +260,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:2)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn reveal_output() -> Weight {
-		// Proof size: measured `1186`, estimated `7293`.
-		Weight::from_parts(87_905_000, 7293)
+		// Proof size: measured `1479`, estimated `7886`.
+		Weight::from_parts(86_202_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Workers` (r:17 w:17)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Workers` (r:5 w:5)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:17 w:17)
+	/// Storage: `Balances::Holds` (r:5 w:5)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:24 w:24)
+	/// Storage: `System::Account` (r:6 w:6)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Accrued` (r:9 w:9)
+	/// Proof: `Rewards::Accrued` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
+	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Eras` (r:1 w:1)
+	/// Proof: `Rewards::Eras` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ModelByWeights` (r:1 w:1)
 	/// Proof: `Models::ModelByWeights` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ReservedWeights` (r:1 w:1)
@@ -287,18 +295,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::JobsUsing` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ModelsByOwner` (r:0 w:1)
 	/// Proof: `Models::ModelsByOwner` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Duties` (r:0 w:17)
+	/// Storage: `Models::TrainedOn` (r:0 w:1)
+	/// Proof: `Models::TrainedOn` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Duties` (r:0 w:5)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn process_job() -> Weight {
-		// Proof size: measured `23973`, estimated `63462`.
-		Weight::from_parts(1_894_753_000, 63462)
-			.saturating_add(T::DbWeight::get().reads(69_u64))
-			.saturating_add(T::DbWeight::get().writes(86_u64))
+		// Proof size: measured `18873`, estimated `23841`.
+		Weight::from_parts(1_107_717_000, 23841)
+			.saturating_add(T::DbWeight::get().reads(38_u64))
+			.saturating_add(T::DbWeight::get().writes(43_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:2 w:1)
@@ -310,83 +320,85 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:2)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn challenge() -> Weight {
-		// Proof size: measured `13572`, estimated `11215`.
-		Weight::from_parts(134_011_000, 11215)
+		// Proof size: measured `13881`, estimated `11215`.
+		Weight::from_parts(130_565_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Compute::Disputes` (r:1 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:0)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Seeds` (r:1 w:1)
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn reveal_endpoints() -> Weight {
-		// Proof size: measured `2517`, estimated `7293`.
-		Weight::from_parts(97_923_000, 7293)
+		// Proof size: measured `2826`, estimated `7886`.
+		Weight::from_parts(95_288_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
 	fn reveal_midpoint() -> Weight {
-		// Proof size: measured `638`, estimated `4310`.
-		Weight::from_parts(45_596_000, 4310)
+		// Proof size: measured `642`, estimated `4310`.
+		Weight::from_parts(44_023_000, 4310)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Disputes` (r:1 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:0)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Seeds` (r:1 w:1)
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn choose_half() -> Weight {
-		// Proof size: measured `2617`, estimated `7293`.
-		Weight::from_parts(73_648_000, 7293)
+		// Proof size: measured `2926`, estimated `7886`.
+		Weight::from_parts(70_913_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
 	fn commit_vote() -> Weight {
-		// Proof size: measured `1180`, estimated `4310`.
-		Weight::from_parts(48_682_000, 4310)
+		// Proof size: measured `1184`, estimated `4310`.
+		Weight::from_parts(44_554_000, 4310)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Disputes` (r:1 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	fn reveal_vote() -> Weight {
-		// Proof size: measured `1218`, estimated `4310`.
-		Weight::from_parts(54_522_000, 4310)
+		// Proof size: measured `1222`, estimated `4310`.
+		Weight::from_parts(48_611_000, 4310)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:3 w:3)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:20 w:20)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:8 w:8)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:11 w:11)
+	/// Storage: `System::Account` (r:9 w:9)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Accrued` (r:3 w:3)
+	/// Proof: `Rewards::Accrued` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ReservedWeights` (r:1 w:1)
 	/// Proof: `Models::ReservedWeights` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::JobsUsing` (r:4 w:4)
@@ -394,25 +406,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:44)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn process_dispute() -> Weight {
-		// Proof size: measured `25406`, estimated `59650`.
-		Weight::from_parts(1_436_834_000, 59650)
-			.saturating_add(T::DbWeight::get().reads(50_u64))
-			.saturating_add(T::DbWeight::get().writes(93_u64))
+		// Proof size: measured `25617`, estimated `59650`.
+		Weight::from_parts(1_429_710_000, 59650)
+			.saturating_add(T::DbWeight::get().reads(51_u64))
+			.saturating_add(T::DbWeight::get().writes(94_u64))
 	}
 	/// Storage: `Compute::Disputes` (r:3 w:3)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:20 w:20)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:8 w:8)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:11 w:11)
+	/// Storage: `System::Account` (r:9 w:9)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Accrued` (r:3 w:3)
+	/// Proof: `Rewards::Accrued` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ReservedWeights` (r:1 w:1)
 	/// Proof: `Models::ReservedWeights` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::JobsUsing` (r:4 w:4)
@@ -420,15 +434,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:44)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn rule() -> Weight {
-		// Proof size: measured `25406`, estimated `59650`.
-		Weight::from_parts(1_389_375_000, 59650)
-			.saturating_add(T::DbWeight::get().reads(50_u64))
-			.saturating_add(T::DbWeight::get().writes(93_u64))
+		// Proof size: measured `25617`, estimated `59650`.
+		Weight::from_parts(1_380_159_000, 59650)
+			.saturating_add(T::DbWeight::get().reads(51_u64))
+			.saturating_add(T::DbWeight::get().writes(94_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:2 w:2)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
@@ -442,15 +456,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:2)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn decline() -> Weight {
-		// Proof size: measured `18765`, estimated `22966`.
-		Weight::from_parts(289_924_000, 22966)
+		// Proof size: measured `19096`, estimated `22966`.
+		Weight::from_parts(298_409_000, 22966)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:2 w:1)
@@ -462,30 +476,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Duties` (r:0 w:2)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn challenge_binding() -> Weight {
-		// Proof size: measured `13572`, estimated `11215`.
-		Weight::from_parts(141_916_000, 11215)
+		// Proof size: measured `13881`, estimated `11215`.
+		Weight::from_parts(138_169_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
 	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:0)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(3828), added: 6303, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Seeds` (r:1 w:1)
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn reveal_leaf() -> Weight {
-		// Proof size: measured `2505`, estimated `7293`.
-		Weight::from_parts(92_053_000, 7293)
+		// Proof size: measured `2814`, estimated `7886`.
+		Weight::from_parts(85_360_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Params` (r:0 w:1)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(201), added: 696, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		Weight::from_parts(12_283_000, 0)
+		Weight::from_parts(12_473_000, 0)
 			.saturating_add(T::DbWeight::get().reads(0_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -493,7 +507,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Tolerances` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn set_tolerance() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		Weight::from_parts(13_816_000, 0)
+		Weight::from_parts(13_856_000, 0)
 			.saturating_add(T::DbWeight::get().reads(0_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -502,142 +516,142 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with the reference database weights, for tests.
 impl WeightInfo for () {
 	fn register_worker() -> Weight {
-		Weight::from_parts(129_964_000, 11215)
+		Weight::from_parts(130_775_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn add_stake() -> Weight {
-		Weight::from_parts(142_868_000, 11215)
+		Weight::from_parts(139_591_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(61_165_000, 11215)
+		Weight::from_parts(59_421_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(160_721_000, 11215)
+		Weight::from_parts(157_155_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_capabilities() -> Weight {
-		Weight::from_parts(60_444_000, 11215)
+		Weight::from_parts(60_343_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn go_offline() -> Weight {
-		Weight::from_parts(58_089_000, 11215)
+		Weight::from_parts(57_759_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn go_online() -> Weight {
-		Weight::from_parts(59_712_000, 11215)
+		Weight::from_parts(60_654_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn post_job() -> Weight {
-		Weight::from_parts(427_252_000, 22966)
-			.saturating_add(RocksDbWeight::get().reads(18_u64))
+		Weight::from_parts(504_105_000, 22966)
+			.saturating_add(RocksDbWeight::get().reads(22_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn submit_result() -> Weight {
-		Weight::from_parts(82_164_000, 7293)
+		Weight::from_parts(81_072_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn draw_audits() -> Weight {
-		Weight::from_parts(638_427_000, 47918)
+		Weight::from_parts(640_391_000, 47918)
 			.saturating_add(RocksDbWeight::get().reads(24_u64))
 			.saturating_add(RocksDbWeight::get().writes(35_u64))
 	}
 	fn commit_audit() -> Weight {
-		Weight::from_parts(50_896_000, 7293)
+		Weight::from_parts(50_344_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_audit() -> Weight {
-		Weight::from_parts(100_519_000, 7293)
+		Weight::from_parts(95_448_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn commit_output() -> Weight {
-		Weight::from_parts(56_446_000, 7293)
+		Weight::from_parts(52_970_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_output() -> Weight {
-		Weight::from_parts(87_905_000, 7293)
+		Weight::from_parts(86_202_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn process_job() -> Weight {
-		Weight::from_parts(1_894_753_000, 63462)
-			.saturating_add(RocksDbWeight::get().reads(69_u64))
-			.saturating_add(RocksDbWeight::get().writes(86_u64))
+		Weight::from_parts(1_107_717_000, 23841)
+			.saturating_add(RocksDbWeight::get().reads(38_u64))
+			.saturating_add(RocksDbWeight::get().writes(43_u64))
 	}
 	fn challenge() -> Weight {
-		Weight::from_parts(134_011_000, 11215)
+		Weight::from_parts(130_565_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn reveal_endpoints() -> Weight {
-		Weight::from_parts(97_923_000, 7293)
+		Weight::from_parts(95_288_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn reveal_midpoint() -> Weight {
-		Weight::from_parts(45_596_000, 4310)
+		Weight::from_parts(44_023_000, 4310)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn choose_half() -> Weight {
-		Weight::from_parts(73_648_000, 7293)
+		Weight::from_parts(70_913_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn commit_vote() -> Weight {
-		Weight::from_parts(48_682_000, 4310)
+		Weight::from_parts(44_554_000, 4310)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_vote() -> Weight {
-		Weight::from_parts(54_522_000, 4310)
+		Weight::from_parts(48_611_000, 4310)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn process_dispute() -> Weight {
-		Weight::from_parts(1_436_834_000, 59650)
-			.saturating_add(RocksDbWeight::get().reads(50_u64))
-			.saturating_add(RocksDbWeight::get().writes(93_u64))
+		Weight::from_parts(1_429_710_000, 59650)
+			.saturating_add(RocksDbWeight::get().reads(51_u64))
+			.saturating_add(RocksDbWeight::get().writes(94_u64))
 	}
 	fn rule() -> Weight {
-		Weight::from_parts(1_389_375_000, 59650)
-			.saturating_add(RocksDbWeight::get().reads(50_u64))
-			.saturating_add(RocksDbWeight::get().writes(93_u64))
+		Weight::from_parts(1_380_159_000, 59650)
+			.saturating_add(RocksDbWeight::get().reads(51_u64))
+			.saturating_add(RocksDbWeight::get().writes(94_u64))
 	}
 	fn decline() -> Weight {
-		Weight::from_parts(289_924_000, 22966)
+		Weight::from_parts(298_409_000, 22966)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn challenge_binding() -> Weight {
-		Weight::from_parts(141_916_000, 11215)
+		Weight::from_parts(138_169_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn reveal_leaf() -> Weight {
-		Weight::from_parts(92_053_000, 7293)
+		Weight::from_parts(85_360_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn set_params() -> Weight {
-		Weight::from_parts(12_283_000, 0)
+		Weight::from_parts(12_473_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(0_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_tolerance() -> Weight {
-		Weight::from_parts(13_816_000, 0)
+		Weight::from_parts(13_856_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(0_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

@@ -40,7 +40,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1046), added: 3521, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof size: measured `107`, estimated `3640`.
-		Weight::from_parts(102_122_000, 3640)
+		Weight::from_parts(100_178_000, 3640)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -60,7 +60,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::ModelsByOwner` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn publish_version() -> Weight {
 		// Proof size: measured `1343`, estimated `4511`.
-		Weight::from_parts(182_983_000, 4511)
+		Weight::from_parts(180_849_000, 4511)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -68,7 +68,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1046), added: 3521, mode: `MaxEncodedLen`)
 	fn set_price() -> Weight {
 		// Proof size: measured `1140`, estimated `4511`.
-		Weight::from_parts(25_227_000, 4511)
+		Weight::from_parts(25_979_000, 4511)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -80,7 +80,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn set_uri() -> Weight {
 		// Proof size: measured `1298`, estimated `4511`.
-		Weight::from_parts(86_131_000, 4511)
+		Weight::from_parts(85_821_000, 4511)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -92,7 +92,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn retire() -> Weight {
 		// Proof size: measured `1298`, estimated `4511`.
-		Weight::from_parts(79_599_000, 4511)
+		Weight::from_parts(79_359_000, 4511)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -101,27 +101,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with the reference database weights, for tests.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(102_122_000, 3640)
+		Weight::from_parts(100_178_000, 3640)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn publish_version() -> Weight {
-		Weight::from_parts(182_983_000, 4511)
+		Weight::from_parts(180_849_000, 4511)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn set_price() -> Weight {
-		Weight::from_parts(25_227_000, 4511)
+		Weight::from_parts(25_979_000, 4511)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_uri() -> Weight {
-		Weight::from_parts(86_131_000, 4511)
+		Weight::from_parts(85_821_000, 4511)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn retire() -> Weight {
-		Weight::from_parts(79_599_000, 4511)
+		Weight::from_parts(79_359_000, 4511)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

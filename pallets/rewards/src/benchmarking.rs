@@ -53,7 +53,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_emission() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let per_era = T::Currency::minimum_balance();
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, per_era);
@@ -84,5 +85,9 @@ mod benchmarks {
 		assert_eq!(WorkDone::<T>::iter_prefix(0).count(), 0);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::ExtBuilder::default().build(),
+		crate::mock::Test
+	);
 }

@@ -77,7 +77,8 @@ pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 /// Funds on their way to this pallet's account.
-pub type CreditOf<T> = fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+pub type CreditOf<T> =
+	fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
 
 /// Index of an emission era.
 pub type EraIndex = u32;
@@ -142,7 +143,8 @@ pub mod pallet {
 
 	/// What each account has earned and not yet claimed.
 	#[pallet::storage]
-	pub type Accrued<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
+	pub type Accrued<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
 
 	/// What the next era will mint (governance; zero by default).
 	#[pallet::storage]
@@ -158,8 +160,15 @@ pub mod pallet {
 
 	/// Work units each worker did in an era with emission, until claimed or pruned.
 	#[pallet::storage]
-	pub type WorkDone<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, EraIndex, Blake2_128Concat, T::AccountId, u128, ValueQuery>;
+	pub type WorkDone<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		EraIndex,
+		Blake2_128Concat,
+		T::AccountId,
+		u128,
+		ValueQuery,
+	>;
 
 	/// The oldest era whose bookkeeping may still be in storage.
 	#[pallet::storage]
@@ -222,6 +231,8 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		// The remainder is taken only after the zero-length check: it cannot panic.
+		#[allow(clippy::arithmetic_side_effects)]
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let length = T::EraLength::get();
 			if length.is_zero() || !(now % length).is_zero() || now.is_zero() {
@@ -281,10 +292,14 @@ pub mod pallet {
 			ensure!(units > 0, Error::<T>::NothingToClaim);
 			let record = Eras::<T>::get(era).ok_or(Error::<T>::EraExpired)?;
 			let emission: u128 = record.emission.saturated_into();
-			let amount: BalanceOf<T> =
-				multiply_by_rational_with_rounding(emission, units, record.work.max(units), Rounding::Down)
-					.unwrap_or_default()
-					.saturated_into();
+			let amount: BalanceOf<T> = multiply_by_rational_with_rounding(
+				emission,
+				units,
+				record.work.max(units),
+				Rounding::Down,
+			)
+			.unwrap_or_default()
+			.saturated_into();
 			// Minted to the earner if its account can take it, else into the books.
 			if T::Currency::mint_into(&who, amount).is_err() {
 				T::Currency::mint_into(&Self::account_id(), amount)?;
@@ -364,7 +379,8 @@ impl<T: Config> Pallet<T> {
 	/// What the pallet owes: the sum of every accrual (a scan: for tests, try-runtime and
 	/// off-chain readers, never for a call).
 	pub fn total_owed() -> BalanceOf<T> {
-		Accrued::<T>::iter_values().fold(BalanceOf::<T>::zero(), |sum, owed| sum.saturating_add(owed))
+		Accrued::<T>::iter_values()
+			.fold(BalanceOf::<T>::zero(), |sum, owed| sum.saturating_add(owed))
 	}
 
 	/// Checks the books: the account holds at least everything owed.

@@ -88,14 +88,9 @@ pub fn run_to(n: u64) {
 	}
 }
 
+#[derive(Default)]
 pub struct ExtBuilder {
 	emission: Balance,
-}
-
-impl Default for ExtBuilder {
-	fn default() -> Self {
-		Self { emission: 0 }
-	}
 }
 
 impl ExtBuilder {
@@ -112,9 +107,12 @@ impl ExtBuilder {
 		}
 		.assimilate_storage(&mut storage)
 		.unwrap();
-		pallet_rewards::GenesisConfig::<Test> { emission_per_era: self.emission, ..Default::default() }
-			.assimilate_storage(&mut storage)
-			.unwrap();
+		pallet_rewards::GenesisConfig::<Test> {
+			emission_per_era: self.emission,
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| System::set_block_number(1));
 		ext

@@ -153,7 +153,10 @@ fn an_eras_emission_is_shared_pro_rata_to_verified_work() {
 		assert_ok!(Rewards::claim_emission(RuntimeOrigin::signed(AUDITOR), 0));
 		assert_eq!(Balances::free_balance(WORKER), 100 + 750);
 		assert_eq!(Balances::free_balance(AUDITOR), 100 + 250);
-		assert_eq!(last_event(), Event::EmissionClaimed { who: AUDITOR, era: 0, amount: 250 }.into());
+		assert_eq!(
+			last_event(),
+			Event::EmissionClaimed { who: AUDITOR, era: 0, amount: 250 }.into()
+		);
 		assert_eq!(issuance(), before + 1_000);
 		assert_noop!(
 			Rewards::claim_emission(RuntimeOrigin::signed(WORKER), 0),

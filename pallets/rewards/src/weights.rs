@@ -28,13 +28,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::Accrued` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::TotalAccrued` (r:1 w:1)
-	/// Proof: `Rewards::TotalAccrued` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn claim() -> Weight {
-		// Proof size: measured `469`, estimated `6196`.
-		Weight::from_parts(93_255_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size: measured `430`, estimated `6196`.
+		Weight::from_parts(88_617_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
 	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -46,7 +44,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn claim_emission() -> Weight {
 		// Proof size: measured `503`, estimated `3593`.
-		Weight::from_parts(69_992_000, 3593)
+		Weight::from_parts(69_691_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -54,7 +52,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::EmissionPerEra` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn set_emission() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		Weight::from_parts(10_690_000, 0)
+		Weight::from_parts(10_660_000, 0)
 			.saturating_add(T::DbWeight::get().reads(0_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -66,7 +64,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::Eras` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn on_initialize_new_era() -> Weight {
 		// Proof size: measured `188`, estimated `1501`.
-		Weight::from_parts(16_351_000, 1501)
+		Weight::from_parts(16_391_000, 1501)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -80,7 +78,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::Eras` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn on_idle_prune() -> Weight {
 		// Proof size: measured `4788`, estimated `164254`.
-		Weight::from_parts(102_381_000, 164254)
+		Weight::from_parts(99_536_000, 164254)
 			.saturating_add(T::DbWeight::get().reads(66_u64))
 			.saturating_add(T::DbWeight::get().writes(66_u64))
 	}
@@ -89,27 +87,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with the reference database weights, for tests.
 impl WeightInfo for () {
 	fn claim() -> Weight {
-		Weight::from_parts(93_255_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		Weight::from_parts(88_617_000, 6196)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn claim_emission() -> Weight {
-		Weight::from_parts(69_992_000, 3593)
+		Weight::from_parts(69_691_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn set_emission() -> Weight {
-		Weight::from_parts(10_690_000, 0)
+		Weight::from_parts(10_660_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(0_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_new_era() -> Weight {
-		Weight::from_parts(16_351_000, 1501)
+		Weight::from_parts(16_391_000, 1501)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn on_idle_prune() -> Weight {
-		Weight::from_parts(102_381_000, 164254)
+		Weight::from_parts(99_536_000, 164254)
 			.saturating_add(RocksDbWeight::get().reads(66_u64))
 			.saturating_add(RocksDbWeight::get().writes(66_u64))
 	}

@@ -77,7 +77,12 @@ fn the_quote_names_every_generation_of_the_lineage() {
 		assert_eq!(quote.royalty, Some(Payment { to: TUNE_OWNER, amount: 800 }));
 		assert_eq!(
 			payments(&quote),
-			vec![(TUNE_DATA_OWNER, 100), (BASE_OWNER, 80), (BASE_DATA_OWNER, 10), (OTHER_BASE_DATA_OWNER, 10)]
+			vec![
+				(TUNE_DATA_OWNER, 100),
+				(BASE_OWNER, 80),
+				(BASE_DATA_OWNER, 10),
+				(OTHER_BASE_DATA_OWNER, 10)
+			]
 		);
 		let paid: Balance = quote.lineage.iter().map(|p| p.amount).sum::<Balance>() + 800;
 		assert_eq!(paid, PRICE);
@@ -91,7 +96,8 @@ fn finalizing_pays_the_lineage_what_the_quote_said() {
 		let (_, tuned) = fine_tune();
 		let id = post(infer(tuned), replicas(2));
 		let quote = job(id).quote;
-		let owners = [TUNE_OWNER, BASE_OWNER, BASE_DATA_OWNER, OTHER_BASE_DATA_OWNER, TUNE_DATA_OWNER];
+		let owners =
+			[TUNE_OWNER, BASE_OWNER, BASE_DATA_OWNER, OTHER_BASE_DATA_OWNER, TUNE_DATA_OWNER];
 		let before: Vec<Balance> = owners.iter().map(|o| free(*o)).collect();
 		let output = JobOutput::Predictions(content(60));
 		let workers: Vec<AccountId> = job(id).assignees.iter().map(|a| a.worker).collect();
@@ -131,11 +137,15 @@ fn a_fine_tune_pays_its_parents_owner_and_data() {
 fn the_lineage_share_stops_at_the_depth_bound() {
 	ExtBuilder::build_and_execute(|| {
 		let (_, tuned) = fine_tune();
-		let grandchild = trained(40, 213, Lineage::FineTunedFrom { model: tuned, job: 102 }, vec![]);
+		let grandchild =
+			trained(40, 213, Lineage::FineTunedFrom { model: tuned, job: 102 }, vec![]);
 		let quote = Compute::quote(&ALICE, &infer(grandchild), &replicas(2), REWARD).unwrap();
 		// Two generations up: the fine-tune's owner and data, never the base's.
 		assert_eq!(quote.royalty, Some(Payment { to: 40, amount: 800 }));
-		assert_eq!(payments(&quote), vec![(TUNE_OWNER, 160), (TUNE_DATA_OWNER, 20), (BASE_OWNER, 20)]);
+		assert_eq!(
+			payments(&quote),
+			vec![(TUNE_OWNER, 160), (TUNE_DATA_OWNER, 20), (BASE_OWNER, 20)]
+		);
 	});
 }
 

@@ -17,31 +17,6 @@ fn submitted() -> JobId {
 	id
 }
 
-fn commit_report(id: JobId, audit: &Audit<AccountId, Balance>, report: AuditReport) {
-	assert_ok!(Compute::commit_audit(
-		RuntimeOrigin::signed(audit.auditor),
-		id,
-		audit.segment,
-		audit_commitment(id, audit.auditor, audit.segment, report)
-	));
-}
-
-fn reveal_report(
-	id: JobId,
-	audit: &Audit<AccountId, Balance>,
-	report: AuditReport,
-	end_proof: MerkleProof,
-) {
-	assert_ok!(Compute::reveal_audit(
-		RuntimeOrigin::signed(audit.auditor),
-		id,
-		audit.segment,
-		report,
-		end_proof,
-		salt(audit.auditor)
-	));
-}
-
 /// Every auditor but the first replays honestly; the first reports `report`.
 fn audits_with_first(id: JobId, report: AuditReport, end_proof: MerkleProof) {
 	let audits = job(id).audits;
@@ -71,9 +46,9 @@ fn reveal_endpoints(dispute_id: DisputeId) {
 	));
 }
 
-/// Bisects to the segment's last step and has the jury vote `defender_correct`; the
-/// verdict is enforced after the appeal window.
-fn bisect_and_decide(dispute_id: DisputeId, defender_correct: bool) {
+/// Bisects to the segment's last step (the defender answers honestly, the challenger
+/// always disputes the first half) and draws the jury.
+fn bisect(dispute_id: DisputeId) {
 	while dispute(dispute_id).phase == DisputePhase::AwaitingMidpoint {
 		let DisputeSubject::Segment { start, end, .. } = dispute(dispute_id).subject else {
 			unreachable!()
@@ -92,6 +67,12 @@ fn bisect_and_decide(dispute_id: DisputeId, defender_correct: bool) {
 	}
 	advance(DRAWN);
 	assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+}
+
+/// Bisects to the segment's last step and has the jury vote `defender_correct`; the
+/// verdict is enforced after the appeal window.
+fn bisect_and_decide(dispute_id: DisputeId, defender_correct: bool) {
+	bisect(dispute_id);
 	jury_votes(dispute_id, |_| defender_correct);
 	advance(APPEAL + 1);
 	assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
@@ -159,11 +140,7 @@ fn auditors_that_passed_a_segment_the_trainer_loses_are_slashed() {
 		// Every auditor "passes" (e.g. by copying the leaves a cheating trainer leaked).
 		commit_and_reveal_audits(id, |_| true);
 		let copier = job(id).audits[0].clone();
-		let challenger = WORKERS
-			.iter()
-			.copied()
-			.find(|w| *w != trainer(id) && job(id).audits.iter().all(|a| a.auditor != *w))
-			.unwrap();
+		let challenger = outsider_of(id);
 		let dispute_id = NextDisputeId::<Test>::get();
 		assert_ok!(Compute::challenge(RuntimeOrigin::signed(challenger), id, copier.segment));
 		reveal_endpoints(dispute_id);
@@ -639,27 +616,11 @@ fn a_declining_replica_is_replaced_by_a_worker_not_on_the_job() {
 fn a_minority_juror_loses_its_bond_to_the_majority() {
 	ExtBuilder::build_and_execute(|| {
 		let id = submitted();
-		let challenger = WORKERS
-			.iter()
-			.copied()
-			.find(|w| *w != trainer(id) && job(id).audits.iter().all(|a| a.auditor != *w))
-			.unwrap();
+		let challenger = outsider_of(id);
 		let dispute_id = NextDisputeId::<Test>::get();
 		assert_ok!(Compute::challenge(RuntimeOrigin::signed(challenger), id, 0));
 		reveal_endpoints(dispute_id);
-		while dispute(dispute_id).phase == DisputePhase::AwaitingMidpoint {
-			let DisputeSubject::Segment { start, end, .. } = dispute(dispute_id).subject else {
-				unreachable!()
-			};
-			assert_ok!(Compute::reveal_midpoint(
-				RuntimeOrigin::signed(trainer(id)),
-				dispute_id,
-				state_at(start + (end - start) / 2)
-			));
-			assert_ok!(Compute::choose_half(RuntimeOrigin::signed(challenger), dispute_id, true));
-		}
-		advance(DRAWN);
-		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		bisect(dispute_id);
 		let jurors: Vec<AccountId> = dispute(dispute_id).jurors.iter().map(|j| j.who).collect();
 		let random = jurors[2];
 		jury_votes(dispute_id, |who| who != random);
@@ -680,11 +641,7 @@ fn a_minority_juror_loses_its_bond_to_the_majority() {
 fn stake_unbonding_is_slashed_too() {
 	ExtBuilder::build_and_execute(|| {
 		let id = submitted();
-		let challenger = WORKERS
-			.iter()
-			.copied()
-			.find(|w| *w != trainer(id) && job(id).audits.iter().all(|a| a.auditor != *w))
-			.unwrap();
+		let challenger = outsider_of(id);
 		let dispute_id = NextDisputeId::<Test>::get();
 		assert_ok!(Compute::challenge(RuntimeOrigin::signed(challenger), id, 0));
 		// The challenger sees it will lose and starts leaving with what it can.
@@ -706,27 +663,11 @@ fn stake_unbonding_is_slashed_too() {
 fn an_escalated_dispute_unruled_in_time_refunds_the_job() {
 	ExtBuilder::build_and_execute(|| {
 		let id = submitted();
-		let challenger = WORKERS
-			.iter()
-			.copied()
-			.find(|w| *w != trainer(id) && job(id).audits.iter().all(|a| a.auditor != *w))
-			.unwrap();
+		let challenger = outsider_of(id);
 		let dispute_id = NextDisputeId::<Test>::get();
 		assert_ok!(Compute::challenge(RuntimeOrigin::signed(challenger), id, 0));
 		reveal_endpoints(dispute_id);
-		while dispute(dispute_id).phase == DisputePhase::AwaitingMidpoint {
-			let DisputeSubject::Segment { start, end, .. } = dispute(dispute_id).subject else {
-				unreachable!()
-			};
-			assert_ok!(Compute::reveal_midpoint(
-				RuntimeOrigin::signed(trainer(id)),
-				dispute_id,
-				state_at(start + (end - start) / 2)
-			));
-			assert_ok!(Compute::choose_half(RuntimeOrigin::signed(challenger), dispute_id, true));
-		}
-		advance(DRAWN);
-		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		bisect(dispute_id);
 		// No juror commits: escalated to the appeal origin, which stays silent.
 		advance(COMMIT + 1);
 		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));

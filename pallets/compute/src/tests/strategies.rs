@@ -277,24 +277,11 @@ fn play(seed: u64, game: &Game, coalition_pick: &dyn Fn(AccountId) -> Vec<Accoun
 			}
 		};
 		for audit in &audits {
-			let (report, _) = report_of(audit);
-			assert_ok!(Compute::commit_audit(
-				RuntimeOrigin::signed(audit.auditor),
-				id,
-				audit.segment,
-				audit_commitment(id, audit.auditor, audit.segment, report)
-			));
+			commit_report(id, audit, report_of(audit).0);
 		}
 		for audit in &audits {
 			let (report, proof) = report_of(audit);
-			assert_ok!(Compute::reveal_audit(
-				RuntimeOrigin::signed(audit.auditor),
-				id,
-				audit.segment,
-				report,
-				proof,
-				salt(audit.auditor)
-			));
+			reveal_report(id, audit, report, proof);
 		}
 
 		if let Some(end) = game.unbound {

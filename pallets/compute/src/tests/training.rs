@@ -365,27 +365,13 @@ fn audits_are_settled_a_bounded_batch_per_call() {
 		let audits = job(id).audits;
 		let (_, speaking) = audits.split_last().unwrap();
 		for audit in speaking {
-			let (report, _) = audit_report(audit.segment, true);
-			let commitment = audit_commitment(id, audit.auditor, audit.segment, report);
-			assert_ok!(Compute::commit_audit(
-				RuntimeOrigin::signed(audit.auditor),
-				id,
-				audit.segment,
-				commitment
-			));
+			commit_report(id, audit, audit_report(audit.segment, true).0);
 		}
 		// One auditor never commits: the reveals open when the commit window closes.
 		advance(COMMIT + 1);
 		for audit in speaking {
 			let (report, end_proof) = audit_report(audit.segment, true);
-			assert_ok!(Compute::reveal_audit(
-				RuntimeOrigin::signed(audit.auditor),
-				id,
-				audit.segment,
-				report,
-				end_proof,
-				salt(audit.auditor)
-			));
+			reveal_report(id, audit, report, end_proof);
 		}
 		assert_eq!(job(id).audits.iter().filter(|a| a.passed.is_none()).count(), 1);
 		let auditors: Vec<AccountId> = job(id).audits.iter().map(|a| a.auditor).collect();
