@@ -2,7 +2,9 @@
 """Prints each call's weight in a generated weights.rs as a ratio of
 `pallet_balances::transfer_keep_alive` from a benchmark run on the same machine.
 
-    scripts/weight_ratios.py pallets/compute/src/weights.rs runtime/src/weights/pallet_balances.rs
+    scripts/weight_ratios.py pallets/compute/src/weights.rs [more weights.rs ...] runtime/src/weights/pallet_balances.rs
+
+The last file is the balances one; every call of the files before it is compared with it.
 
 Both files come from `scripts/benchmark.sh` runs on the same machine (ours with
 scripts/weight-template.hbs, polkadot-sdk's pallets with the CLI's default template). Ratios are given for the measured execution time alone and for
@@ -37,11 +39,14 @@ def weights(path):
     return found
 
 
-pallet, balances = weights(sys.argv[1]), weights(sys.argv[2])["transfer_keep_alive"]
+*pallets, balances_path = sys.argv[1:]
+balances = weights(balances_path)["transfer_keep_alive"]
 print(f"transfer_keep_alive: exec {balances[0] / 1e6:.1f} µs, total {balances[1] / 1e6:.1f} µs, proof {balances[2]} B")
-print(f"{'call':<20} {'exec µs':>9} {'exec ×':>7} {'total µs':>9} {'total ×':>8} {'proof B':>8} {'proof ×':>8}  r/w")
-for name, (exec_ps, total_ps, proof, r, w) in pallet.items():
-    print(
-        f"{name:<20} {exec_ps / 1e6:>9.1f} {exec_ps / balances[0]:>7.1f} {total_ps / 1e6:>9.1f} "
-        f"{total_ps / balances[1]:>8.1f} {proof:>8} {proof / balances[2]:>8.1f}  {r}/{w}"
-    )
+for path in pallets:
+    print(f"\n{path}")
+    print(f"{'call':<22} {'exec µs':>9} {'exec ×':>7} {'total µs':>9} {'total ×':>8} {'proof B':>8} {'proof ×':>8}  r/w")
+    for name, (exec_ps, total_ps, proof, r, w) in weights(path).items():
+        print(
+            f"{name:<22} {exec_ps / 1e6:>9.1f} {exec_ps / balances[0]:>7.1f} {total_ps / 1e6:>9.1f} "
+            f"{total_ps / balances[1]:>8.1f} {proof:>8} {proof / balances[2]:>8.1f}  {r}/{w}"
+        )
