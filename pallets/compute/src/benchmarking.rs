@@ -522,10 +522,10 @@ fn output_commit<T: Config>(
 		.map_err(|_| BenchmarkError::Stop("commit_output failed"))
 }
 
-/// A training job (one step per segment) under `MaxDisputesPerJob` disputes, each with its
-/// jury drawn; the first is decided against the trainer by one juror's vote while the rest
+/// A training job (one step per segment) under `MaxDisputesPerJob` disputes, each with a
+/// jury of `jury_size` drawn; the first is decided against the trainer by one juror's vote while the rest
 /// of its jury never voted. Returns the job and that dispute.
-fn decided_against_trainer<T>() -> Result<(JobId, DisputeId), BenchmarkError>
+fn decided_against_trainer<T>(jury_size: u32) -> Result<(JobId, DisputeId), BenchmarkError>
 where
 	T: Config<Datasets = pallet_datasets::Pallet<T>, Models = pallet_models::Pallet<T>>
 		+ pallet_datasets::Config<Currency = <T as Config>::Currency>
@@ -533,7 +533,9 @@ where
 	<T as Config>::Currency: Mutate<T::AccountId>,
 {
 	let world = world::<T>()?;
-	let params = Pallet::<T>::params();
+	let mut params = Pallet::<T>::params();
+	params.jury_size = jury_size;
+	Params::<T>::put(params.clone());
 	let job = post_train::<T>(&world, 1)?;
 	let leaves = checkpoints::<T>();
 	submit::<T>(job, &leaves)?;
@@ -558,6 +560,11 @@ where
 		return Err(BenchmarkError::Stop("dispute not decided"));
 	}
 	Ok((job, target))
+}
+
+/// Whether `job` failed and is freeing its bonds (or has ended already).
+fn refunding<T: Config>(job: JobId) -> bool {
+	Jobs::<T>::get(job).is_none_or(|job| matches!(job.status, JobStatus::Refunding { .. }))
 }
 
 /// A training job (`interval` steps per segment) with one dispute over its first segment.
@@ -852,7 +859,7 @@ mod benchmarks {
 	}
 
 	/// The last call finalizing a training job after its challenge window: it settles a
-	/// full batch (`MaxAuditsSettledPerCall`) of audits that were never revealed (each
+	/// full batch (`MaxBondsSettledPerCall`) of audits that were never revealed (each
 	/// auditor slashed, heavier than paying it; earlier calls settled the others), pays
 	/// every dataset owner, the model owner and its lineage, and registers the model.
 	#[benchmark]
@@ -868,7 +875,7 @@ mod benchmarks {
 		let unsettled = |job| -> Result<u32, BenchmarkError> {
 			Ok(job_of::<T>(job)?.audits.iter().filter(|a| !a.settled).count() as u32)
 		};
-		while unsettled(job)? > T::MaxAuditsSettledPerCall::get() {
+		while unsettled(job)? > T::MaxBondsSettledPerCall::get() {
 			Pallet::<T>::process_job(RawOrigin::Signed(caller.clone()).into(), job)
 				.map_err(|_| BenchmarkError::Stop("process_job failed"))?;
 		}
@@ -982,33 +989,43 @@ mod benchmarks {
 		invariants::<T>()
 	}
 
-	/// A verdict against the trainer is enforced: one juror is paid and every other one,
-	/// who never voted, slashed; the trainer is slashed, the job fails (the poster is
-	/// refunded, every audit bond freed) and every other dispute, each with a full jury,
-	/// is dropped.
+	/// The last call enforcing a verdict against the trainer (earlier calls settled all
+	/// but a batch of a full jury): the batch of silent jurors is slashed to the one that
+	/// voted, the trainer is slashed and the job fails, and a first batch of its bonds is
+	/// freed (a later `process_job` frees the rest and drops the other disputes).
 	#[benchmark]
 	fn process_dispute() -> Result<(), BenchmarkError> {
-		let (job, dispute) = decided_against_trainer::<T>()?;
+		let (job, dispute) = decided_against_trainer::<T>(worst_params::<T>().jury_size)?;
 		advance::<T>(Pallet::<T>::params().appeal_window);
 		let caller = funded::<T>("caller", 0);
+		let unsettled = |dispute| -> Result<u32, BenchmarkError> {
+			Ok(dispute_of::<T>(dispute)?.jurors.iter().filter(|j| !j.settled).count() as u32)
+		};
+		while unsettled(dispute)? > T::MaxBondsSettledPerCall::get() {
+			Pallet::<T>::process_dispute(RawOrigin::Signed(caller.clone()).into(), dispute)
+				.map_err(|_| BenchmarkError::Stop("process_dispute failed"))?;
+		}
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), dispute);
-		assert!(!Jobs::<T>::contains_key(job));
 		assert!(!Disputes::<T>::contains_key(dispute));
+		assert!(refunding::<T>(job));
 		invariants::<T>()
 	}
 
-	/// The appeal origin confirms a verdict within the appeal window: enforced as in
-	/// `process_dispute`.
+	/// The appeal origin confirms a verdict within the appeal window, a jury no larger than
+	/// one batch: every juror, the parties and a first batch of the job's bonds are settled
+	/// in the call (a larger jury settles only a batch of jurors).
 	#[benchmark]
 	fn rule() -> Result<(), BenchmarkError> {
-		let (job, dispute) = decided_against_trainer::<T>()?;
+		let budget = T::MaxBondsSettledPerCall::get().min(T::MaxJurySize::get());
+		let jury_size = if budget & 1 == 0 { budget.saturating_sub(1) } else { budget }.max(1);
+		let (job, dispute) = decided_against_trainer::<T>(jury_size)?;
 		let origin =
 			T::AppealOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, dispute, false);
-		assert!(!Jobs::<T>::contains_key(job));
 		assert!(!Disputes::<T>::contains_key(dispute));
+		assert!(refunding::<T>(job));
 		invariants::<T>()
 	}
 

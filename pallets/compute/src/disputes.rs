@@ -223,8 +223,13 @@ impl<T: Config> Pallet<T> {
 		Ok(id)
 	}
 
+	/// A dispute that can still be played: its job is not being refunded (which drops it).
 	fn dispute(id: DisputeId) -> Result<Dispute<T>, Error<T>> {
-		Disputes::<T>::get(id).ok_or(Error::<T>::UnknownDispute)
+		let dispute = Disputes::<T>::get(id).ok_or(Error::<T>::UnknownDispute)?;
+		let refunding = Jobs::<T>::get(dispute.job)
+			.is_some_and(|job| matches!(job.status, JobStatus::Refunding { .. }));
+		ensure!(!refunding, Error::<T>::JobRefunding);
+		Ok(dispute)
 	}
 
 	/// Checks a bisection move: the right phase, the right party, in time.
@@ -429,6 +434,7 @@ impl<T: Config> Pallet<T> {
 					bond: params.juror_bond,
 					commitment: None,
 					vote: None,
+					settled: false,
 				})
 				.map_err(|_| Error::<T>::InvalidParams)?;
 		}
@@ -511,6 +517,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_process_dispute(id: DisputeId) -> DispatchResult {
 		let params = Self::params();
 		let mut dispute = Self::dispute(id)?;
+		// A verdict being enforced goes on at once: its deadline has passed already.
+		if let DisputePhase::Settling { defender_correct } = dispute.phase {
+			return Self::settle(id, dispute, defender_correct);
+		}
 		ensure!(Self::now() > dispute.deadline, Error::<T>::TooEarly);
 		match dispute.phase {
 			// A party that misses its move loses: an objective fact, enforced at once.
@@ -539,16 +549,15 @@ impl<T: Config> Pallet<T> {
 				Disputes::<T>::insert(id, dispute);
 				Ok(())
 			}
-			DisputePhase::Decided { defender_correct } => {
-				Self::settle(id, dispute, defender_correct)
-			}
+			DisputePhase::Decided { defender_correct }
+			| DisputePhase::Settling { defender_correct } => Self::settle(id, dispute, defender_correct),
 			// Nobody could decide and the appeal origin did not rule in time: the job ends
 			// with a refund and nobody is slashed. Paying the trainer would reward a cheat
 			// that stalled its dispute; slashing anyone would punish without a verdict.
 			DisputePhase::Escalated => {
 				let job = Self::job(dispute.job)?;
 				Self::deposit_event(Event::DisputeTimedOut { dispute: id });
-				Self::refund(dispute.job, job, Event::JobExpired { job: dispute.job })
+				Self::refund(dispute.job, job, false)
 			}
 		}
 	}
@@ -565,36 +574,23 @@ impl<T: Config> Pallet<T> {
 
 	/// Enforces a verdict. Jurors who voted with it are freed and credited; jurors who
 	/// voted against it or never revealed lose their whole bond to them (a random or
-	/// absent vote must cost more than it saves). The loser's bond and `stake_slash` of its
-	/// exposed stake are split between the winner(s), the majority jurors and the
-	/// treasury. A trainer that lost fails its job (the poster is refunded) and every
-	/// auditor that passed the lost segment is slashed too; replicas settle on the winning
-	/// output. A defender that wins against a failing audit earns nothing from the
+	/// absent vote must cost more than it saves), `MaxBondsSettledPerCall` jurors per call.
+	/// The call that settles the last juror settles the parties: the loser's bond and
+	/// `stake_slash` of its exposed stake are split between the winner(s), the majority
+	/// jurors and the treasury. A trainer that lost fails its job (the poster is refunded)
+	/// and every auditor that passed the lost segment is slashed too; replicas settle on the
+	/// winning output. A defender that wins against a failing audit earns nothing from the
 	/// auditor's slash: withholding checkpoints from auditors must not pay.
-	fn settle(id: DisputeId, dispute: Dispute<T>, defender_correct: bool) -> DispatchResult {
+	fn settle(id: DisputeId, mut dispute: Dispute<T>, defender_correct: bool) -> DispatchResult {
+		if !Self::settle_jurors(id, &mut dispute, defender_correct) {
+			dispute.phase = DisputePhase::Settling { defender_correct };
+			Disputes::<T>::insert(id, dispute);
+			return Ok(());
+		}
 		let params = Self::params();
 		let mut job = Self::job(dispute.job)?;
 		let job_id = dispute.job;
-		let mut majority = Vec::new();
-		let mut jury_slash = CreditOf::<T>::zero();
-		for juror in &dispute.jurors {
-			match juror.vote {
-				Some(vote) if vote == defender_correct => {
-					Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), Some(Credit::Audit));
-					majority.push(juror.who.clone());
-				}
-				_ => {
-					jury_slash = jury_slash.merge(Self::slash_bond(
-						&juror.who,
-						juror.bond,
-						Duty::Jury(id),
-						Perbill::one(),
-						Perbill::zero(),
-					));
-				}
-			}
-		}
-		Self::share_slash(job_id, jury_slash, &[], &majority, Perbill::zero(), Perbill::one());
+		let majority = Self::majority(&dispute, defender_correct);
 		Duties::<T>::remove(&dispute.defender, Duty::Defend(id));
 		Duties::<T>::remove(&dispute.challenger, Duty::Challenge(id));
 		Disputes::<T>::remove(id);
@@ -655,7 +651,7 @@ impl<T: Config> Pallet<T> {
 					);
 					// The trainer's bond is gone; nothing of the run is left to pay for.
 					job.assignees.clear();
-					Self::refund(job_id, job, Event::JobFailed { job: job_id })?;
+					Self::refund(job_id, job, true)?;
 					(dispute.defender, slashed)
 				}
 			}
@@ -686,7 +682,7 @@ impl<T: Config> Pallet<T> {
 				job.assignees = BoundedVec::truncate_from(right);
 				let loser = if defender_correct { dispute.challenger } else { dispute.defender };
 				if job.assignees.is_empty() {
-					Self::refund(job_id, job, Event::JobExpired { job: job_id })?;
+					Self::refund(job_id, job, false)?;
 				} else {
 					Self::finalize_outputs(job_id, job, winning)?;
 				}
@@ -695,6 +691,59 @@ impl<T: Config> Pallet<T> {
 		};
 		Self::deposit_event(Event::DisputeSettled { dispute: id, loser, slashed });
 		Ok(())
+	}
+
+	/// The jurors who voted with the verdict.
+	fn majority(dispute: &Dispute<T>, defender_correct: bool) -> Vec<T::AccountId> {
+		dispute
+			.jurors
+			.iter()
+			.filter(|j| j.vote == Some(defender_correct))
+			.map(|j| j.who.clone())
+			.collect()
+	}
+
+	/// Settles up to `MaxBondsSettledPerCall` jurors not settled yet: the majority's bonds
+	/// are freed, the others' slashed and shared among the majority (the treasury without
+	/// one). Whether every juror is settled.
+	fn settle_jurors(id: DisputeId, dispute: &mut Dispute<T>, defender_correct: bool) -> bool {
+		let majority = Self::majority(dispute, defender_correct);
+		let mut budget = T::MaxBondsSettledPerCall::get();
+		let mut jury_slash = CreditOf::<T>::zero();
+		for juror in dispute.jurors.iter_mut().filter(|j| !j.settled) {
+			if budget == 0 {
+				break;
+			}
+			budget.saturating_dec();
+			if juror.vote == Some(defender_correct) {
+				Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), Some(Credit::Audit));
+			} else {
+				jury_slash = jury_slash.merge(Self::slash_bond(
+					&juror.who,
+					juror.bond,
+					Duty::Jury(id),
+					Perbill::one(),
+					Perbill::zero(),
+				));
+			}
+			juror.bond = Zero::zero();
+			juror.settled = true;
+		}
+		if !jury_slash.peek().is_zero() {
+			Self::share_slash(
+				dispute.job,
+				jury_slash,
+				&[],
+				&majority,
+				Perbill::zero(),
+				Perbill::one(),
+			);
+		}
+		let remaining = dispute.jurors.iter().filter(|j| !j.settled).count() as u32;
+		if remaining > 0 {
+			Self::deposit_event(Event::JurorsSettled { dispute: id, remaining });
+		}
+		remaining == 0
 	}
 
 	/// Every auditor that passed `segment`, which its trainer just lost, passed a segment
@@ -746,17 +795,27 @@ impl<T: Config> Pallet<T> {
 		T::Rewards::route(job, Share::Treasury, &T::Treasury::get(), credit);
 	}
 
-	/// Ends a dispute whose job ended first: every bond behind it is freed.
-	pub(crate) fn drop_dispute(id: DisputeId) {
-		let Some(dispute) = Disputes::<T>::take(id) else { return };
+	/// Frees one bond of a dispute whose job ended first: a juror's, or once no juror is
+	/// left the challenger's, which drops the dispute. Whether it was dropped.
+	pub(crate) fn drop_dispute_step(id: DisputeId) -> bool {
+		let Some(mut dispute) = Disputes::<T>::get(id) else {
+			defensive!("a job lists a dispute that does not exist");
+			return true;
+		};
+		if let Some(juror) = dispute.jurors.pop() {
+			if !juror.settled {
+				Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), None);
+			}
+			Disputes::<T>::insert(id, dispute);
+			return false;
+		}
 		if dispute.phase == DisputePhase::AwaitingJury {
 			Self::cancel_draw(dispute.deadline);
 		}
-		for juror in &dispute.jurors {
-			Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), None);
-		}
 		Duties::<T>::remove(&dispute.defender, Duty::Defend(id));
 		Self::release_bond(&dispute.challenger, dispute.challenger_bond, Duty::Challenge(id), None);
+		Disputes::<T>::remove(id);
 		Self::deposit_event(Event::DisputeDropped { dispute: id });
+		true
 	}
 }

@@ -77,6 +77,9 @@ impl<T: Config> Pallet<T> {
 					ensure!(job.result.is_some(), "submitted job without a result");
 					ensure!(job.assignees.len() == 1, "training job without exactly one trainer");
 				}
+				JobStatus::Refunding { .. } => {
+					ensure!(job.result.is_none(), "a refunding job still reserves its weights");
+				}
 				JobStatus::Arbitration => {
 					ensure!(!job.spec.is_train(), "training job in arbitration");
 					ensure!(job.disputes.len() == 1, "arbitration without exactly one dispute");
@@ -105,8 +108,16 @@ impl<T: Config> Pallet<T> {
 			duties.insert((dispute.challenger.clone(), Duty::Challenge(id)));
 			duties.insert((dispute.defender.clone(), Duty::Defend(id)));
 			for juror in &dispute.jurors {
-				add_bond(&juror.who, juror.bond);
-				duties.insert((juror.who.clone(), Duty::Jury(id)));
+				if juror.settled {
+					ensure!(juror.bond.is_zero(), "a settled juror still holds its bond");
+					ensure!(
+						matches!(dispute.phase, DisputePhase::Settling { .. }),
+						"a settled juror outside a verdict being enforced"
+					);
+				} else {
+					add_bond(&juror.who, juror.bond);
+					duties.insert((juror.who.clone(), Duty::Jury(id)));
+				}
 			}
 			if let DisputeSubject::Segment { start, end, .. } = dispute.subject {
 				ensure!(start < end, "empty disputed range");

@@ -599,7 +599,7 @@ impl<T: Config> Pallet<T> {
 		let outputs: Vec<(T::AccountId, JobOutput)> =
 			job.assignees.iter().filter_map(|a| a.output.map(|o| (a.worker.clone(), o))).collect();
 		let Some((defender, first)) = outputs.first().cloned() else {
-			return Self::refund(id, job, Event::JobExpired { job: id });
+			return Self::refund(id, job, false);
 		};
 		match outputs.iter().find(|(_, output)| *output != first) {
 			None => Self::finalize_outputs(id, job, first),
@@ -643,6 +643,7 @@ impl<T: Config> Pallet<T> {
 				Self::finalize_training(id, job, &params)
 			}
 			JobStatus::Arbitration => Err(Error::<T>::DisputesOpen.into()),
+			JobStatus::Refunding { .. } => Self::refund_step(id, job),
 		}
 	}
 
@@ -664,7 +665,7 @@ impl<T: Config> Pallet<T> {
 		Self::release_bond(&who, assignee.bond, Duty::Work(id), None);
 		Self::deposit_event(Event::Declined { job: id, worker: who.clone() });
 		if job.attempts >= params.max_attempts {
-			return Self::refund(id, job, Event::JobExpired { job: id });
+			return Self::refund(id, job, false);
 		}
 		// Anyone but the poster, the workers on the job and the one that declined.
 		let mut exclude: Vec<T::AccountId> =
@@ -683,7 +684,7 @@ impl<T: Config> Pallet<T> {
 			|w| Self::can_read(w, &readers),
 		);
 		if workers.is_empty() {
-			return Self::refund(id, job, Event::JobExpired { job: id });
+			return Self::refund(id, job, false);
 		}
 		for replacement in Self::assign(id, &workers, assignee.bond)? {
 			job.assignees
@@ -705,12 +706,12 @@ impl<T: Config> Pallet<T> {
 	/// The trainer missed its deadline: slash it and draw another, or refund.
 	fn replace_trainer(id: JobId, mut job: Job<T>, params: &ParamsOf<T>) -> DispatchResult {
 		let Some(no_show) = job.assignees.first().cloned() else {
-			return Self::refund(id, job, Event::JobExpired { job: id });
+			return Self::refund(id, job, false);
 		};
 		Self::punish_no_show(id, &no_show.worker, no_show.bond, Duty::Work(id), params);
 		job.assignees.clear();
 		if job.attempts >= params.max_attempts {
-			return Self::refund(id, job, Event::JobExpired { job: id });
+			return Self::refund(id, job, false);
 		}
 		let bond = Self::assignment_bond(&job.quote, params);
 		let readers = Self::readers_of(&job.spec);
@@ -727,7 +728,7 @@ impl<T: Config> Pallet<T> {
 			|w| Self::can_read(w, &readers),
 		);
 		if workers.is_empty() {
-			return Self::refund(id, job, Event::JobExpired { job: id });
+			return Self::refund(id, job, false);
 		}
 		job.assignees = Self::assign(id, &workers, bond)?;
 		job.determinism = Self::class_of(&workers);
@@ -765,7 +766,7 @@ impl<T: Config> Pallet<T> {
 		Self::share_slash(id, slashed, &diligent, &[], Perbill::one(), Perbill::zero());
 		job.assignees = BoundedVec::truncate_from(kept);
 		if job.assignees.len() < 2 {
-			return Self::refund(id, job, Event::JobExpired { job: id });
+			return Self::refund(id, job, false);
 		}
 		match job.status {
 			JobStatus::Assigned { .. } => {
@@ -860,14 +861,14 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Settles up to `MaxAuditsSettledPerCall` audits not settled yet: a passing auditor
+	/// Settles up to `MaxBondsSettledPerCall` audits not settled yet: a passing auditor
 	/// gets its bond back and its share of the audit fee (from the escrow), a silent one is
 	/// slashed as a no-show (a failing one's bond already backs its dispute). Whether every
 	/// audit is settled.
 	fn settle_audits(id: JobId, job: &mut Job<T>, params: &ParamsOf<T>) -> bool {
 		let (fee_each, _) = Self::audit_fees(job);
 		let poster = job.poster.clone();
-		let mut budget = T::MaxAuditsSettledPerCall::get();
+		let mut budget = T::MaxBondsSettledPerCall::get();
 		for audit in job.audits.iter_mut().filter(|a| !a.settled) {
 			let duty = Duty::Audit(id, audit.segment);
 			match audit.passed {
@@ -970,30 +971,51 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Ends a job without a result: the escrow goes back to the poster, every bond still
-	/// committed to it is freed, its open disputes are dropped. Emits `event`.
-	pub(crate) fn refund(id: JobId, job: Job<T>, event: Event<T>) -> DispatchResult {
+	/// Ends a job without a result to pay for (`failed`: its trainer lost a dispute): the
+	/// draw it waited on is cancelled and its weights released at once; its bonds are freed
+	/// and its disputes dropped by [`Self::refund_step`], a bounded batch per call, the last
+	/// of which refunds the poster.
+	pub(crate) fn refund(id: JobId, mut job: Job<T>, failed: bool) -> DispatchResult {
 		if let JobStatus::AwaitingAudits { draw_at, .. } = job.status {
 			Self::cancel_draw(draw_at);
 		}
-		if let Some(result) = &job.result {
+		if let Some(result) = job.result.take() {
 			T::Models::release_weights(&result.weights, id);
 		}
-		for assignee in &job.assignees {
-			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), None);
-		}
-		for audit in &job.audits {
-			if !audit.bond.is_zero() {
-				Self::release_bond(
-					&audit.auditor,
-					audit.bond,
-					Duty::Audit(id, audit.segment),
-					None,
-				);
+		job.status = JobStatus::Refunding { failed };
+		Self::refund_step(id, job)
+	}
+
+	/// Frees up to `MaxBondsSettledPerCall` bonds of a refunding job: its workers', its
+	/// auditors', then its disputes' (the jurors', then the challenger's, which drops the
+	/// dispute). Once none is left the escrow goes back to the poster and the job ends.
+	pub(crate) fn refund_step(id: JobId, mut job: Job<T>) -> DispatchResult {
+		let mut budget = T::MaxBondsSettledPerCall::get();
+		while budget > 0 {
+			if let Some(assignee) = job.assignees.pop() {
+				Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), None);
+			} else if let Some(audit) = job.audits.iter_mut().find(|a| !a.bond.is_zero()) {
+				let duty = Duty::Audit(id, audit.segment);
+				Self::release_bond(&audit.auditor, audit.bond, duty, None);
+				audit.bond = Zero::zero();
+			} else if let Some(&dispute) = job.disputes.first() {
+				if Self::drop_dispute_step(dispute) {
+					job.disputes.remove(0);
+				}
+			} else {
+				break;
 			}
+			budget.saturating_dec();
 		}
-		for dispute in &job.disputes {
-			Self::drop_dispute(*dispute);
+		let remaining = job
+			.assignees
+			.len()
+			.saturating_add(job.audits.iter().filter(|a| !a.bond.is_zero()).count())
+			.saturating_add(job.disputes.len()) as u32;
+		if remaining > 0 {
+			Jobs::<T>::insert(id, job);
+			Self::deposit_event(Event::BondsFreed { job: id, remaining });
+			return Ok(());
 		}
 		let released = T::Currency::release(
 			&HoldReason::JobEscrow.into(),
@@ -1005,7 +1027,10 @@ impl<T: Config> Pallet<T> {
 			defensive!("a job's escrow hold was smaller than its quote");
 		}
 		Self::close(id, &job);
-		Self::deposit_event(event);
+		Self::deposit_event(match job.status {
+			JobStatus::Refunding { failed: true } => Event::JobFailed { job: id },
+			_ => Event::JobExpired { job: id },
+		});
 		Ok(())
 	}
 

@@ -287,11 +287,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAuditsPerJob: Get<u32>;
 
-		/// The most audits one `process_job` call settles once the challenge window closed
-		/// (each frees or slashes a bond and pays a fee): a job with more takes several
-		/// calls, so no call settles every auditor at once.
+		/// The most bonds one settlement call frees or slashes: the audits `process_job`
+		/// settles (each with its fee) once the challenge window closed, the bonds and
+		/// disputes a refunding job frees per `process_job` call, the jurors
+		/// `process_dispute` (or `rule`) settles per call. More take several calls, so no
+		/// call settles every auditor or juror at once.
 		#[pallet::constant]
-		type MaxAuditsSettledPerCall: Get<u32>;
+		type MaxBondsSettledPerCall: Get<u32>;
 
 		/// The most replicas of an inference or evaluation job.
 		#[pallet::constant]
@@ -423,6 +425,12 @@ pub mod pallet {
 		/// A batch of a finished job's audits was settled; `remaining` are left for the next
 		/// `process_job` calls, the last of which finalizes the job.
 		AuditsSettled { job: JobId, remaining: u32 },
+		/// A batch of a refunding job's bonds was freed (its disputes' included); `remaining`
+		/// bonds are left for the next `process_job` calls, the last of which refunds.
+		BondsFreed { job: JobId, remaining: u32 },
+		/// A batch of a verdict's jurors was settled; `remaining` are left for the next
+		/// `process_dispute` calls, the last of which settles the parties.
+		JurorsSettled { dispute: DisputeId, remaining: u32 },
 		/// A replica committed its output.
 		OutputCommitted { job: JobId, worker: T::AccountId },
 		/// A replica revealed its output.
@@ -598,6 +606,8 @@ pub mod pallet {
 		InvalidProof,
 		/// Open disputes must end before the job can finalize.
 		DisputesOpen,
+		/// The job is being refunded: its disputes are dropped, nothing more can be played.
+		JobRefunding,
 	}
 
 	#[pallet::hooks]
@@ -612,7 +622,7 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
-			assert!(T::MaxAuditsSettledPerCall::get() > 0, "process_job must settle audits");
+			assert!(T::MaxBondsSettledPerCall::get() > 0, "settlement calls must settle bonds");
 			assert!(
 				T::MaxDatasetsPerJob::get() <= pallet_models::MAX_TRAINING_DATASETS,
 				"a trained model must record every dataset its job read"

@@ -106,8 +106,8 @@ pub const MAX_WORKERS: u32 = 16;
 pub const MAX_AUDITS: u32 = 4;
 
 frame_support::parameter_types! {
-	/// Every audit of a job in one call unless a test lowers it.
-	pub static AuditsSettledPerCall: u32 = MAX_AUDITS;
+	/// Every bond of a job or a jury in one call unless a test lowers it.
+	pub static BondsSettledPerCall: u32 = 64;
 }
 pub const MAX_SEGMENTS: u32 = 64;
 
@@ -125,7 +125,7 @@ impl pallet_compute::Config for Test {
 	type AppealOrigin = EnsureRoot<AccountId>;
 	type MaxWorkers = ConstU32<MAX_WORKERS>;
 	type MaxDatasetsPerJob = ConstU32<3>;
-	type MaxAuditsSettledPerCall = AuditsSettledPerCall;
+	type MaxBondsSettledPerCall = BondsSettledPerCall;
 	type MaxLineageDepth = ConstU32<2>;
 	type MaxLineagePayments = ConstU32<8>;
 	type MaxSegments = ConstU32<MAX_SEGMENTS>;
@@ -209,11 +209,12 @@ impl ExtBuilder {
 	}
 
 	/// Runs `test`, then the pallet's `try_state` invariants.
-	pub fn build_and_execute(test: impl FnOnce()) {
+	pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
 		Self::build().execute_with(|| {
-			test();
+			let result = test();
 			Compute::do_try_state().expect("invariants hold after the test");
-		});
+			result
+		})
 	}
 }
 

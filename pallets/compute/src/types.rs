@@ -473,7 +473,7 @@ pub struct Audit<AccountId, Balance> {
 	/// The outcome: passed (for an exact audit: the end state is the trainer's leaf).
 	pub passed: Option<bool>,
 	/// Settled after the challenge window: bond freed and fee paid, or slashed as a
-	/// no-show (see [`Config::MaxAuditsSettledPerCall`]).
+	/// no-show (see [`Config::MaxBondsSettledPerCall`]).
 	pub settled: bool,
 }
 
@@ -518,6 +518,13 @@ pub enum JobStatus<BlockNumber> {
 	},
 	/// Inference/evaluation replicas disagreed; a jury decides.
 	Arbitration,
+	/// The job ended without a result to pay for: its bonds are freed and its disputes
+	/// dropped a bounded batch per `process_job` call, then the poster is refunded. Every
+	/// call on the job or its disputes but `process_job` is refused meanwhile.
+	Refunding {
+		/// Whether the job failed (its trainer lost a dispute) rather than expired.
+		failed: bool,
+	},
 }
 
 /// An open job. Ended jobs are removed: their outcome is in the events, and a trained
@@ -696,6 +703,12 @@ pub enum DisputePhase {
 		/// Whether the defender was right.
 		defender_correct: bool,
 	},
+	/// The verdict is being enforced: the jurors' bonds are freed or slashed a bounded
+	/// batch per `process_dispute` call, then the parties are settled.
+	Settling {
+		/// Whether the defender was right.
+		defender_correct: bool,
+	},
 }
 
 /// A juror and its vote.
@@ -711,6 +724,8 @@ pub struct Juror<AccountId, Balance> {
 	pub commitment: Option<Hash256>,
 	/// The revealed vote: whether the defender's computation was right.
 	pub vote: Option<bool>,
+	/// Whether its bond was freed or slashed by the verdict.
+	pub settled: bool,
 }
 
 /// An open dispute.

@@ -136,8 +136,9 @@ impl pallet_compute::Config for Runtime {
 	// a job must never pay for audits the per-job cap would silently drop.
 	type MaxSegments = ConstU32<320>;
 	type MaxAuditsPerJob = ConstU32<16>;
-	// Four per `process_job` call: a fully audited job finalizes in four calls.
-	type MaxAuditsSettledPerCall = ConstU32<4>;
+	// Four bonds per settlement call: a fully audited job finalizes in four calls, a full
+	// jury is settled in two.
+	type MaxBondsSettledPerCall = ConstU32<4>;
 	type MaxReplicas = ConstU32<5>;
 	type MaxJurySize = ConstU32<7>;
 	type MaxDisputesPerJob = ConstU32<3>;

@@ -87,6 +87,8 @@ impl Keeper {
 				ct::JobStatus::Assigned { until } | ct::JobStatus::Revealing { until } => {
 					(now > u64::from(until)).then_some((u64::from(until) + 1, Call::ProcessJob))
 				}
+				// Freeing a refunding job's bonds goes on at once, a batch per call.
+				ct::JobStatus::Refunding { .. } => Some((0, Call::ProcessJob)),
 				ct::JobStatus::Submitted { challenge_until, .. } if job.disputes.0.is_empty() => {
 					(now > u64::from(challenge_until))
 						.then_some((u64::from(challenge_until) + 1, Call::ProcessJob))

@@ -522,3 +522,132 @@ fn a_job_that_fails_drops_its_other_disputes() {
 		);
 	});
 }
+
+/// What every account holds, free and staked: equal after the same play means the
+/// same settlement, however many calls it took.
+fn holdings() -> Vec<(Balance, Balance)> {
+	WORKERS
+		.iter()
+		.chain(&[ALICE, BOB, TREASURY])
+		.map(|who| (free(*who), held_stake(*who)))
+		.collect()
+}
+
+/// A failing audit bisected to one step and a jury of three drawn: the first juror votes
+/// for the trainer, the others against. Returns the job, the dispute and the jurors.
+fn decided_with_a_dissenting_juror() -> (JobId, DisputeId, Vec<AccountId>) {
+	let id = submitted();
+	let failing = job(id).audits[0].segment;
+	commit_and_reveal_audits(id, |segment| segment != failing);
+	let dispute_id = job(id).disputes[0];
+	reveal_endpoints(dispute_id);
+	bisect(dispute_id);
+	let jurors: Vec<AccountId> = dispute(dispute_id).jurors.iter().map(|j| j.who).collect();
+	jury_votes(dispute_id, |juror| juror == jurors[0]);
+	assert_eq!(dispute(dispute_id).phase, DisputePhase::Decided { defender_correct: false });
+	advance(APPEAL + 1);
+	(id, dispute_id, jurors)
+}
+
+#[test]
+fn a_verdict_settles_its_jury_a_bounded_batch_per_call() {
+	let in_one_call = ExtBuilder::build_and_execute(|| {
+		let (id, dispute_id, _) = decided_with_a_dissenting_juror();
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		assert!(Jobs::<Test>::get(id).is_none());
+		holdings()
+	});
+	let in_batches = ExtBuilder::build_and_execute(|| {
+		BondsSettledPerCall::set(1);
+		let (id, dispute_id, jurors) = decided_with_a_dissenting_juror();
+		let dissenter_stake = held_stake(jurors[0]);
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		// One juror settled (the dissenter, slashed to the majority); the verdict is fixed.
+		assert!(events().contains(&Event::JurorsSettled { dispute: dispute_id, remaining: 2 }));
+		assert_eq!(dispute(dispute_id).phase, DisputePhase::Settling { defender_correct: false });
+		assert!(held_stake(jurors[0]) < dissenter_stake);
+		assert!(!Compute::duties_of(&jurors[0]).contains(&Duty::Jury(dispute_id)));
+		assert_noop!(
+			Compute::rule(RuntimeOrigin::root(), dispute_id, true),
+			Error::<Test>::WrongDisputePhase
+		);
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		assert!(events().contains(&Event::JurorsSettled { dispute: dispute_id, remaining: 1 }));
+		assert!(Jobs::<Test>::get(id).is_some());
+		// The last juror and the parties: the trainer loses, the job fails and frees the
+		// passing auditors' bonds, one per call too.
+		assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
+		assert!(Disputes::<Test>::get(dispute_id).is_none());
+		assert_eq!(job(id).status, JobStatus::Refunding { failed: true });
+		while Jobs::<Test>::get(id).is_some() {
+			assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
+		}
+		assert!(events().contains(&Event::JobFailed { job: id }));
+		assert!(Duties::<Test>::iter().next().is_none());
+		holdings()
+	});
+	assert_eq!(in_batches, in_one_call);
+}
+
+/// The trainer misses its first move in one of two disputes, with every audit bond still
+/// committed: the job fails and must free four audit bonds and drop the other dispute.
+fn failed_with_another_dispute_open() -> (JobId, DisputeId, AccountId) {
+	let (id, first, challenger) = challenged();
+	assert_ok!(Compute::challenge(RuntimeOrigin::signed(challenger), id, 1));
+	advance(ROUND + 1);
+	assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), first));
+	(id, first + 1, challenger)
+}
+
+#[test]
+fn a_failed_job_frees_its_bonds_a_bounded_batch_per_call() {
+	let in_one_call = ExtBuilder::build_and_execute(|| {
+		let (id, second, _) = failed_with_another_dispute_open();
+		assert!(Jobs::<Test>::get(id).is_none());
+		assert!(Disputes::<Test>::get(second).is_none());
+		holdings()
+	});
+	let in_batches = ExtBuilder::build_and_execute(|| {
+		BondsSettledPerCall::set(1);
+		let (id, second, challenger) = failed_with_another_dispute_open();
+		let poster = free(ALICE);
+		// One audit bond freed: three more and the other dispute are left.
+		assert_eq!(job(id).status, JobStatus::Refunding { failed: true });
+		assert!(events().contains(&Event::BondsFreed { job: id, remaining: 4 }));
+		assert_eq!(job(id).audits.iter().filter(|a| a.bond > 0).count(), 3);
+		// Nothing can be played on the job or its disputes meanwhile.
+		assert_noop!(
+			Compute::process_dispute(RuntimeOrigin::signed(BOB), second),
+			Error::<Test>::JobRefunding
+		);
+		assert_noop!(
+			Compute::reveal_endpoints(
+				RuntimeOrigin::signed(dispute(second).defender),
+				second,
+				state_at(INTERVAL),
+				proof(&checkpoints(SEGMENTS), 1),
+				state_at(2 * INTERVAL),
+				proof(&checkpoints(SEGMENTS), 2)
+			),
+			Error::<Test>::JobRefunding
+		);
+		assert_noop!(
+			Compute::challenge(RuntimeOrigin::signed(challenger), id, 2),
+			Error::<Test>::WrongJobState
+		);
+		let mut calls = 0;
+		while Jobs::<Test>::get(id).is_some() {
+			assert_eq!(free(ALICE), poster);
+			assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
+			calls += 1;
+		}
+		assert_eq!(calls, 4);
+		assert!(Disputes::<Test>::get(second).is_none());
+		assert!(events().contains(&Event::DisputeDropped { dispute: second }));
+		assert!(events().contains(&Event::JobFailed { job: id }));
+		assert_eq!(Workers::<Test>::get(challenger).unwrap().bonded, 0);
+		assert!(Duties::<Test>::iter().next().is_none());
+		holdings()
+	});
+	assert_eq!(in_batches, in_one_call);
+}

@@ -358,7 +358,7 @@ fn an_audited_run_finalizes_registers_the_model_and_pays_everyone() {
 #[test]
 fn audits_are_settled_a_bounded_batch_per_call() {
 	ExtBuilder::build_and_execute(|| {
-		AuditsSettledPerCall::set(1);
+		BondsSettledPerCall::set(1);
 		let (_, id) = setup();
 		submit(id);
 		// Three audits pass; the last auditor stays silent.
