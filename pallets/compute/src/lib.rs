@@ -47,7 +47,11 @@
 //!
 //! Every deadline is enforced by a permissionless, weighed call —
 //! [`process_job`](Pallet::process_job) and [`process_dispute`](Pallet::process_dispute) —
-//! never by scanning storage in a hook.
+//! never by scanning storage in a hook. Settlement touches at most
+//! `Config::MaxBondsSettledPerCall` bonds per call: a job's audits, a verdict's jurors and a
+//! refunded job's bonds and disputes are settled in bounded batches, each call saying how
+//! many are left (`AuditsSettled`, `JurorsSettled`, `BondsFreed`); the call that settles the
+//! last one pays out, settles the parties or refunds.
 //!
 //! ## Security of the audit
 //!
@@ -798,7 +802,8 @@ pub mod pallet {
 
 		/// Does what the job's deadlines allow: slashes and replaces a no-show trainer (or
 		/// refunds), drops no-show replicas, or finalizes a training job whose challenge
-		/// window ended. Anyone may call it.
+		/// window ended; or frees the next batch of a refunding job's bonds. Anyone may call
+		/// it.
 		#[pallet::call_index(13)]
 		#[pallet::weight(T::WeightInfo::process_job())]
 		pub fn process_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
@@ -882,8 +887,9 @@ pub mod pallet {
 		}
 
 		/// Does what the dispute's deadline allows: a party that missed its move loses, a
-		/// jury whose time is up is tallied, a verdict past its appeal window is enforced.
-		/// Anyone may call it.
+		/// jury whose time is up is tallied, a verdict past its appeal window is enforced;
+		/// or settles the next batch of jurors of a verdict being enforced. Anyone may call
+		/// it.
 		#[pallet::call_index(20)]
 		#[pallet::weight(T::WeightInfo::process_dispute())]
 		pub fn process_dispute(origin: OriginFor<T>, dispute: DisputeId) -> DispatchResult {

@@ -59,7 +59,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
 		// Proof size: measured `10965`, estimated `11215`.
-		Weight::from_parts(130_775_000, 11215)
+		Weight::from_parts(125_556_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -75,7 +75,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn add_stake() -> Weight {
 		// Proof size: measured `11578`, estimated `11215`.
-		Weight::from_parts(139_591_000, 11215)
+		Weight::from_parts(136_246_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -87,7 +87,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof size: measured `10849`, estimated `11215`.
-		Weight::from_parts(59_421_000, 11215)
+		Weight::from_parts(54_262_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -101,7 +101,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
 		// Proof size: measured `11502`, estimated `11215`.
-		Weight::from_parts(157_155_000, 11215)
+		Weight::from_parts(145_854_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -113,7 +113,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn set_capabilities() -> Weight {
 		// Proof size: measured `10849`, estimated `11215`.
-		Weight::from_parts(60_343_000, 11215)
+		Weight::from_parts(46_237_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -125,7 +125,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn go_offline() -> Weight {
 		// Proof size: measured `10849`, estimated `11215`.
-		Weight::from_parts(57_759_000, 11215)
+		Weight::from_parts(44_694_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -137,7 +137,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
 	fn go_online() -> Weight {
 		// Proof size: measured `10773`, estimated `11215`.
-		Weight::from_parts(60_654_000, 11215)
+		Weight::from_parts(46_327_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -173,7 +173,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
 		// Proof size: measured `20732`, estimated `22966`.
-		Weight::from_parts(504_105_000, 22966)
+		Weight::from_parts(449_253_000, 22966)
 			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -189,7 +189,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
 		// Proof size: measured `1625`, estimated `7886`.
-		Weight::from_parts(81_072_000, 7886)
+		Weight::from_parts(65_262_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -209,7 +209,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn draw_audits() -> Weight {
 		// Proof size: measured `21270`, estimated `47918`.
-		Weight::from_parts(640_391_000, 47918)
+		Weight::from_parts(612_187_000, 47918)
 			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().writes(35_u64))
 	}
@@ -217,7 +217,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	fn commit_audit() -> Weight {
 		// Proof size: measured `2888`, estimated `7886`.
-		Weight::from_parts(50_344_000, 7886)
+		Weight::from_parts(46_808_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -228,12 +228,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::NextDisputeId` (r:1 w:1)
 	/// Proof: `Compute::NextDisputeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:0 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Duties` (r:0 w:3)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn reveal_audit() -> Weight {
 		// Proof size: measured `3228`, estimated `7886`.
-		Weight::from_parts(95_448_000, 7886)
+		Weight::from_parts(84_579_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -243,7 +243,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	fn commit_output() -> Weight {
 		// Proof size: measured `1411`, estimated `7886`.
-		Weight::from_parts(52_970_000, 7886)
+		Weight::from_parts(44_514_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -256,12 +256,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Seeds` (r:1 w:1)
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:0 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Duties` (r:0 w:2)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn reveal_output() -> Weight {
 		// Proof size: measured `1479`, estimated `7886`.
-		Weight::from_parts(86_202_000, 7886)
+		Weight::from_parts(69_230_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -301,7 +301,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn process_job() -> Weight {
 		// Proof size: measured `18873`, estimated `23841`.
-		Weight::from_parts(1_107_717_000, 23841)
+		Weight::from_parts(1_067_612_000, 23841)
 			.saturating_add(T::DbWeight::get().reads(38_u64))
 			.saturating_add(T::DbWeight::get().writes(43_u64))
 	}
@@ -312,7 +312,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:2 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NextDisputeId` (r:1 w:1)
 	/// Proof: `Compute::NextDisputeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
@@ -321,12 +321,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn challenge() -> Weight {
 		// Proof size: measured `13881`, estimated `11215`.
-		Weight::from_parts(130_565_000, 11215)
+		Weight::from_parts(119_725_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:0)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
@@ -335,22 +335,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn reveal_endpoints() -> Weight {
 		// Proof size: measured `2826`, estimated `7886`.
-		Weight::from_parts(95_288_000, 7886)
+		Weight::from_parts(97_983_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
 	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Jobs` (r:1 w:0)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	fn reveal_midpoint() -> Weight {
-		// Proof size: measured `642`, estimated `4310`.
-		Weight::from_parts(44_023_000, 4310)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `2890`, estimated `7886`.
+		Weight::from_parts(60_684_000, 7886)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:0)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
@@ -359,85 +361,85 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn choose_half() -> Weight {
 		// Proof size: measured `2926`, estimated `7886`.
-		Weight::from_parts(70_913_000, 7886)
+		Weight::from_parts(77_145_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
 	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Jobs` (r:1 w:0)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	fn commit_vote() -> Weight {
-		// Proof size: measured `1184`, estimated `4310`.
-		Weight::from_parts(44_554_000, 4310)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `3439`, estimated `7886`.
+		Weight::from_parts(56_285_000, 7886)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Jobs` (r:1 w:0)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Params` (r:1 w:0)
 	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	fn reveal_vote() -> Weight {
-		// Proof size: measured `1222`, estimated `4310`.
-		Weight::from_parts(48_611_000, 4310)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `3477`, estimated `7886`.
+		Weight::from_parts(60_614_000, 7886)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
 	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Disputes` (r:3 w:3)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Disputes` (r:1 w:1)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Workers` (r:20 w:20)
+	/// Storage: `Compute::Workers` (r:9 w:9)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:8 w:8)
+	/// Storage: `Balances::Holds` (r:4 w:4)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:9 w:9)
+	/// Storage: `System::Account` (r:5 w:5)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Accrued` (r:3 w:3)
 	/// Proof: `Rewards::Accrued` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ReservedWeights` (r:1 w:1)
 	/// Proof: `Models::ReservedWeights` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// Storage: `Datasets::JobsUsing` (r:4 w:4)
-	/// Proof: `Datasets::JobsUsing` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Duties` (r:0 w:44)
+	/// Storage: `Compute::Duties` (r:0 w:10)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn process_dispute() -> Weight {
-		// Proof size: measured `25617`, estimated `59650`.
-		Weight::from_parts(1_429_710_000, 59650)
-			.saturating_add(T::DbWeight::get().reads(51_u64))
-			.saturating_add(T::DbWeight::get().writes(94_u64))
+		// Proof size: measured `21643`, estimated `27387`.
+		Weight::from_parts(597_791_000, 27387)
+			.saturating_add(T::DbWeight::get().reads(26_u64))
+			.saturating_add(T::DbWeight::get().writes(35_u64))
 	}
-	/// Storage: `Compute::Disputes` (r:3 w:3)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Params` (r:1 w:0)
-	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Disputes` (r:1 w:1)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Workers` (r:20 w:20)
+	/// Storage: `Compute::Workers` (r:9 w:9)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Params` (r:1 w:0)
+	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
 	/// Proof: `Compute::Candidates` (`max_values`: Some(1), `max_size`: Some(9730), added: 10225, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:8 w:8)
+	/// Storage: `Balances::Holds` (r:3 w:3)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:9 w:9)
+	/// Storage: `System::Account` (r:4 w:4)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Accrued` (r:3 w:3)
 	/// Proof: `Rewards::Accrued` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ReservedWeights` (r:1 w:1)
 	/// Proof: `Models::ReservedWeights` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// Storage: `Datasets::JobsUsing` (r:4 w:4)
-	/// Proof: `Datasets::JobsUsing` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::Duties` (r:0 w:44)
+	/// Storage: `Compute::Duties` (r:0 w:10)
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn rule() -> Weight {
-		// Proof size: measured `25617`, estimated `59650`.
-		Weight::from_parts(1_380_159_000, 59650)
-			.saturating_add(T::DbWeight::get().reads(51_u64))
-			.saturating_add(T::DbWeight::get().writes(94_u64))
+		// Proof size: measured `19992`, estimated `27387`.
+		Weight::from_parts(566_152_000, 27387)
+			.saturating_add(T::DbWeight::get().reads(24_u64))
+			.saturating_add(T::DbWeight::get().writes(33_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
 	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
@@ -457,7 +459,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn decline() -> Weight {
 		// Proof size: measured `19096`, estimated `22966`.
-		Weight::from_parts(298_409_000, 22966)
+		Weight::from_parts(272_230_000, 22966)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -468,7 +470,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Workers` (r:1 w:1)
 	/// Proof: `Compute::Workers` (`max_values`: None, `max_size`: Some(458), added: 2933, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:2 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NextDisputeId` (r:1 w:1)
 	/// Proof: `Compute::NextDisputeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Candidates` (r:1 w:1)
@@ -477,21 +479,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Duties` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn challenge_binding() -> Weight {
 		// Proof size: measured `13881`, estimated `11215`.
-		Weight::from_parts(138_169_000, 11215)
+		Weight::from_parts(128_531_000, 11215)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Compute::Params` (r:1 w:0)
 	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(845), added: 3320, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(852), added: 3327, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:0)
 	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(4421), added: 6896, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Seeds` (r:1 w:1)
 	/// Proof: `Compute::Seeds` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn reveal_leaf() -> Weight {
 		// Proof size: measured `2814`, estimated `7886`.
-		Weight::from_parts(85_360_000, 7886)
+		Weight::from_parts(86_092_000, 7886)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -499,7 +501,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Params` (`max_values`: Some(1), `max_size`: Some(205), added: 700, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		Weight::from_parts(12_473_000, 0)
+		Weight::from_parts(12_654_000, 0)
 			.saturating_add(T::DbWeight::get().reads(0_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -507,7 +509,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Tolerances` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn set_tolerance() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		Weight::from_parts(13_856_000, 0)
+		Weight::from_parts(14_107_000, 0)
 			.saturating_add(T::DbWeight::get().reads(0_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -516,142 +518,142 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with the reference database weights, for tests.
 impl WeightInfo for () {
 	fn register_worker() -> Weight {
-		Weight::from_parts(130_775_000, 11215)
+		Weight::from_parts(125_556_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn add_stake() -> Weight {
-		Weight::from_parts(139_591_000, 11215)
+		Weight::from_parts(136_246_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(59_421_000, 11215)
+		Weight::from_parts(54_262_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(157_155_000, 11215)
+		Weight::from_parts(145_854_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_capabilities() -> Weight {
-		Weight::from_parts(60_343_000, 11215)
+		Weight::from_parts(46_237_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn go_offline() -> Weight {
-		Weight::from_parts(57_759_000, 11215)
+		Weight::from_parts(44_694_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn go_online() -> Weight {
-		Weight::from_parts(60_654_000, 11215)
+		Weight::from_parts(46_327_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn post_job() -> Weight {
-		Weight::from_parts(504_105_000, 22966)
+		Weight::from_parts(449_253_000, 22966)
 			.saturating_add(RocksDbWeight::get().reads(22_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn submit_result() -> Weight {
-		Weight::from_parts(81_072_000, 7886)
+		Weight::from_parts(65_262_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn draw_audits() -> Weight {
-		Weight::from_parts(640_391_000, 47918)
+		Weight::from_parts(612_187_000, 47918)
 			.saturating_add(RocksDbWeight::get().reads(24_u64))
 			.saturating_add(RocksDbWeight::get().writes(35_u64))
 	}
 	fn commit_audit() -> Weight {
-		Weight::from_parts(50_344_000, 7886)
+		Weight::from_parts(46_808_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_audit() -> Weight {
-		Weight::from_parts(95_448_000, 7886)
+		Weight::from_parts(84_579_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn commit_output() -> Weight {
-		Weight::from_parts(52_970_000, 7886)
+		Weight::from_parts(44_514_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_output() -> Weight {
-		Weight::from_parts(86_202_000, 7886)
+		Weight::from_parts(69_230_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn process_job() -> Weight {
-		Weight::from_parts(1_107_717_000, 23841)
+		Weight::from_parts(1_067_612_000, 23841)
 			.saturating_add(RocksDbWeight::get().reads(38_u64))
 			.saturating_add(RocksDbWeight::get().writes(43_u64))
 	}
 	fn challenge() -> Weight {
-		Weight::from_parts(130_565_000, 11215)
+		Weight::from_parts(119_725_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn reveal_endpoints() -> Weight {
-		Weight::from_parts(95_288_000, 7886)
+		Weight::from_parts(97_983_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn reveal_midpoint() -> Weight {
-		Weight::from_parts(44_023_000, 4310)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(60_684_000, 7886)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn choose_half() -> Weight {
-		Weight::from_parts(70_913_000, 7886)
+		Weight::from_parts(77_145_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn commit_vote() -> Weight {
-		Weight::from_parts(44_554_000, 4310)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(56_285_000, 7886)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_vote() -> Weight {
-		Weight::from_parts(48_611_000, 4310)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(60_614_000, 7886)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn process_dispute() -> Weight {
-		Weight::from_parts(1_429_710_000, 59650)
-			.saturating_add(RocksDbWeight::get().reads(51_u64))
-			.saturating_add(RocksDbWeight::get().writes(94_u64))
+		Weight::from_parts(597_791_000, 27387)
+			.saturating_add(RocksDbWeight::get().reads(26_u64))
+			.saturating_add(RocksDbWeight::get().writes(35_u64))
 	}
 	fn rule() -> Weight {
-		Weight::from_parts(1_380_159_000, 59650)
-			.saturating_add(RocksDbWeight::get().reads(51_u64))
-			.saturating_add(RocksDbWeight::get().writes(94_u64))
+		Weight::from_parts(566_152_000, 27387)
+			.saturating_add(RocksDbWeight::get().reads(24_u64))
+			.saturating_add(RocksDbWeight::get().writes(33_u64))
 	}
 	fn decline() -> Weight {
-		Weight::from_parts(298_409_000, 22966)
+		Weight::from_parts(272_230_000, 22966)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn challenge_binding() -> Weight {
-		Weight::from_parts(138_169_000, 11215)
+		Weight::from_parts(128_531_000, 11215)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn reveal_leaf() -> Weight {
-		Weight::from_parts(85_360_000, 7886)
+		Weight::from_parts(86_092_000, 7886)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn set_params() -> Weight {
-		Weight::from_parts(12_473_000, 0)
+		Weight::from_parts(12_654_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(0_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_tolerance() -> Weight {
-		Weight::from_parts(13_856_000, 0)
+		Weight::from_parts(14_107_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(0_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
