@@ -13,7 +13,7 @@ import type { EventRecord } from '@polkadot/types/interfaces';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
 
-import { startDevNode, type DevNode } from './support/devnode.ts';
+import { startDevNode, waitForBlock, type DevNode } from './support/devnode.ts';
 import { submit } from './support/tx.ts';
 
 const UNIT = 10n ** 12n;
@@ -54,23 +54,6 @@ function merkleProof(leaves: Uint8Array[], index: number): Uint8Array[] {
     position = Math.floor(position / 2);
   }
   return proof;
-}
-
-async function waitForBlock(api: ApiPromise, target: number): Promise<void> {
-  await new Promise<void>((resolve) => {
-    let unsubscribe: (() => void) | undefined;
-    void api.rpc.chain
-      .subscribeNewHeads((header) => {
-        if (header.number.toNumber() >= target) {
-          unsubscribe?.();
-          resolve();
-        }
-      })
-      .then((u) => {
-        unsubscribe = u;
-        return undefined;
-      });
-  });
 }
 
 /** What the transactions behind `events` paid in fees (burned by this runtime). */

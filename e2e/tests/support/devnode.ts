@@ -134,11 +134,22 @@ export async function startDevNode(blockTimeMs = 500): Promise<DevNode> {
   }
 }
 
-/** Resolves once the chain's best block is at least `height`. */
-export async function waitForBlock(api: ApiPromise, height: number, timeoutMs = 60_000): Promise<number> {
+/** Resolves once the chain's best block is at least `height`; rejects if no block comes for `stallMs`. */
+export async function waitForBlock(api: ApiPromise, height: number, stallMs = 30_000): Promise<number> {
   return new Promise((resolveHeight, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no block #${height} within ${timeoutMs} ms`)), timeoutMs);
+    // A stalled chain fails the wait instead of hanging the suite; a long wait on a live
+    // chain is fine, so the timer restarts with every new block.
+    let timer: NodeJS.Timeout | undefined;
     let unsubscribe: (() => void) | undefined;
+    const fail = () => {
+      unsubscribe?.();
+      reject(new Error(`waiting for block #${height}: no new block within ${stallMs} ms`));
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(fail, stallMs);
+    };
+    arm();
     api.rpc.chain
       .subscribeNewHeads((header) => {
         const number = header.number.toNumber();
@@ -146,11 +157,16 @@ export async function waitForBlock(api: ApiPromise, height: number, timeoutMs = 
           clearTimeout(timer);
           unsubscribe?.();
           resolveHeight(number);
+        } else {
+          arm();
         }
       })
       .then((u) => {
         unsubscribe = u;
       })
-      .catch(reject);
+      .catch((error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      });
   });
 }
