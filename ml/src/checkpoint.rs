@@ -28,6 +28,7 @@ use std::path::Path;
 use safetensors::{Dtype, SafeTensors};
 use verity_primitives::{ArchitectureSpec, Hash256, MerkleAccumulator};
 
+use crate::hash::TaggedHasher;
 use crate::model::{spec_from_json, spec_to_json};
 use crate::params::{tensors_hash, weights_hash, HostTensor, ParamSet, OPTIMIZER_TAG};
 use crate::train::TrainConfig;
@@ -59,16 +60,11 @@ impl Checkpoint {
 
 	/// The checkpoint hash (see the module docs).
 	pub fn hash(&self) -> Hash256 {
-		let mut state = blake2b_simd::Params::new().hash_length(32).to_state();
-		let tag = "verity-ml/checkpoint/v1";
-		state.update(&(tag.len() as u64).to_le_bytes());
-		state.update(tag.as_bytes());
-		state.update(&self.step.to_le_bytes());
-		state.update(&self.weights_hash());
-		state.update(&self.optimizer_hash());
-		let mut out = [0u8; 32];
-		out.copy_from_slice(state.finalize().as_bytes());
-		out
+		TaggedHasher::new("verity-ml/checkpoint/v1")
+			.u64(self.step)
+			.bytes(&self.weights_hash())
+			.bytes(&self.optimizer_hash())
+			.finish()
 	}
 
 	/// Serializes the checkpoint with the run's spec and config.

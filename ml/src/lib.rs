@@ -6,7 +6,8 @@
 //!
 //! - [`data`]: IDX files and archives, CSV, content-hash verification.
 //! - [`model`]: the MLP and LeNet families, seeded initialisation.
-//! - [`params`]: host tensors and the canonical weights hash.
+//! - [`params`]: host tensors and the canonical weights hash; [`hash`]: the tagged hasher
+//!   every hash of the crate is built with.
 //! - [`optim`], [`train`]: SGD with momentum and Adam, seeded data order, training runs.
 //! - [`checkpoint`]: checkpoints, their hashes and the Merkle root of a run.
 //! - [`replay`], [`tolerance`]: re-running a segment or a step and comparing with ε.
@@ -19,6 +20,7 @@ pub mod checkpoint;
 pub mod data;
 mod error;
 pub mod export;
+pub mod hash;
 pub mod infer;
 pub mod model;
 pub mod optim;

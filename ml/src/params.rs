@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 
 use verity_primitives::Hash256;
 
+use crate::hash::TaggedHasher;
 use crate::{Error, Result};
 
 /// Tag of the weights hash.
@@ -70,36 +71,27 @@ impl HostTensor {
 /// Named tensors, ordered by path.
 pub type ParamSet = BTreeMap<String, HostTensor>;
 
-fn put_str(state: &mut blake2b_simd::State, s: &str) {
-	state.update(&(s.len() as u64).to_le_bytes());
-	state.update(s.as_bytes());
-}
-
 /// The canonical hash of a set of tensors under `tag` (see the module docs).
 pub fn tensors_hash(tag: &str, tensors: &ParamSet) -> Hash256 {
-	let mut state = blake2b_simd::Params::new().hash_length(32).to_state();
-	put_str(&mut state, tag);
-	state.update(&(tensors.len() as u64).to_le_bytes());
+	let mut hasher = TaggedHasher::new(tag);
+	hasher.u64(tensors.len() as u64);
 	for (path, tensor) in tensors {
-		put_str(&mut state, path);
-		put_str(&mut state, "F32");
-		state.update(&(tensor.shape.len() as u64).to_le_bytes());
+		hasher.str(path).str("F32").u64(tensor.shape.len() as u64);
 		for d in &tensor.shape {
-			state.update(&(*d as u64).to_le_bytes());
+			hasher.u64(*d as u64);
 		}
-		state.update(&((tensor.values.len() * 4) as u64).to_le_bytes());
+		hasher.u64((tensor.values.len() * 4) as u64);
 		// Feed in pieces: no second copy of a large tensor.
 		let mut buf = [0u8; 4096];
 		for chunk in tensor.values.chunks(1024) {
+			let filled = chunk.len() * 4;
 			for (out, v) in buf.chunks_exact_mut(4).zip(chunk) {
 				out.copy_from_slice(&v.to_le_bytes());
 			}
-			state.update(&buf[..chunk.len() * 4]);
+			hasher.bytes(buf.get(..filled).unwrap_or(&buf));
 		}
 	}
-	let mut out = [0u8; 32];
-	out.copy_from_slice(state.finalize().as_bytes());
-	out
+	hasher.finish()
 }
 
 /// The canonical weights hash of a model's parameters.

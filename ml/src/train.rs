@@ -26,6 +26,7 @@ use verity_primitives::ArchitectureSpec;
 
 use crate::checkpoint::{Checkpoint, CheckpointLog};
 use crate::data::Dataset;
+use crate::hash::TaggedHasher;
 use crate::model::Model;
 use crate::optim::{OptimizerConfig, OptimizerState, StepMapper};
 use crate::params::ParamSet;
@@ -64,14 +65,7 @@ fn uniform(rng: &mut ChaCha20Rng, bound: u64) -> u64 {
 
 /// The order in which epoch `epoch` visits `n` samples (see the module docs).
 pub fn epoch_order(seed: u64, epoch: u64, n: usize) -> Vec<usize> {
-	let mut state = blake2b_simd::Params::new().hash_length(32).to_state();
-	let tag = "verity-ml/order/v1";
-	state.update(&(tag.len() as u64).to_le_bytes());
-	state.update(tag.as_bytes());
-	state.update(&seed.to_le_bytes());
-	state.update(&epoch.to_le_bytes());
-	let mut key = [0u8; 32];
-	key.copy_from_slice(state.finalize().as_bytes());
+	let key = TaggedHasher::new("verity-ml/order/v1").u64(seed).u64(epoch).finish();
 	let mut rng = ChaCha20Rng::from_seed(key);
 	let mut order: Vec<usize> = (0..n).collect();
 	for i in (1..n).rev() {

@@ -73,7 +73,7 @@ enum Cmd {
 		#[arg(long)]
 		out: PathBuf,
 		#[arg(long, default_value = "ndarray")]
-		backend: String,
+		backend: Backend,
 		#[command(flatten)]
 		opts: Opts,
 	},
@@ -148,10 +148,9 @@ fn replay_both(
 	Ok((one, trainer.checkpoint()))
 }
 
-fn worker(from: &Path, out: &Path, backend: &str, opts: &Opts) -> Result<()> {
+fn worker(from: &Path, out: &Path, backend: Backend, opts: &Opts) -> Result<()> {
 	let (data, _) = load_data(opts)?;
 	let (checkpoint, spec, config) = Checkpoint::load(from)?;
-	let backend: Backend = backend.parse()?;
 	let (one, seg) = replay_both(&spec, config, &data, &checkpoint, opts.segment, backend)?;
 	one.save(&out.join("step.safetensors"), &spec, &config)?;
 	seg.save(&out.join("segment.safetensors"), &spec, &config)?;
@@ -373,7 +372,7 @@ fn calibrate(opts: &Opts) -> Result<()> {
 fn run() -> Result<()> {
 	let cli = Cli::parse();
 	match cli.command {
-		Some(Cmd::Worker { from, out, backend, opts }) => worker(&from, &out, &backend, &opts),
+		Some(Cmd::Worker { from, out, backend, opts }) => worker(&from, &out, backend, &opts),
 		Some(Cmd::Hash { arch, steps, seed }) => {
 			let spec = parse_spec(&arch)?;
 			let shape: Vec<usize> = match &spec {

@@ -127,8 +127,9 @@ enum Cmd {
 		/// Output directory.
 		#[arg(long)]
 		out: PathBuf,
+		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
 		#[arg(long, default_value = "ndarray")]
-		backend: String,
+		backend: Backend,
 	},
 	/// Replays a segment from one checkpoint and judges another.
 	Replay {
@@ -141,8 +142,9 @@ enum Cmd {
 		/// Tolerance (see `calibrate`).
 		#[arg(long, default_value_t = 1e-5)]
 		epsilon: f64,
+		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
 		#[arg(long, default_value = "ndarray")]
-		backend: String,
+		backend: Backend,
 	},
 	/// Accuracy of exported weights on a labelled dataset.
 	Evaluate {
@@ -150,8 +152,9 @@ enum Cmd {
 		weights: PathBuf,
 		#[command(flatten)]
 		data: DataArgs,
+		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
 		#[arg(long, default_value = "ndarray")]
-		backend: String,
+		backend: Backend,
 	},
 	/// Predicted labels (and logits with --logits) of the first samples of a dataset.
 	Predict {
@@ -161,8 +164,9 @@ enum Cmd {
 		data: DataArgs,
 		#[arg(long)]
 		logits: bool,
+		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
 		#[arg(long, default_value = "ndarray")]
-		backend: String,
+		backend: Backend,
 	},
 	/// Exports a checkpoint's weights as safetensors.
 	Export {
@@ -233,7 +237,7 @@ fn run() -> Result<()> {
 				Some(s) => s,
 				None => epochs * steps_per_epoch(data.len(), batch)?,
 			};
-			let device = backend.parse::<Backend>()?.device()?;
+			let device = backend.device()?;
 			std::fs::create_dir_all(&out).map_err(io(&out))?;
 			let start = std::time::Instant::now();
 			let (trainer, log) = verity_ml::train::train(
@@ -279,7 +283,7 @@ fn run() -> Result<()> {
 				));
 			}
 			let data = data.load()?;
-			let device = backend.parse::<Backend>()?.device()?;
+			let device = backend.device()?;
 			let verdict = verify_segment(&spec, config, &data, &from, &claimed, epsilon, &device)?;
 			println!(
 				"steps {} -> {}: exact {}, divergence weights {:.3e} optimizer {:.3e}, ε {:.1e}: {}",
@@ -299,7 +303,7 @@ fn run() -> Result<()> {
 			let (spec, params) = import_safetensors(&weights)?;
 			let data = data.load()?;
 			data.check_fits(&spec)?;
-			let device = backend.parse::<Backend>()?.device()?;
+			let device = backend.device()?;
 			let model = Model::build(&spec, &device)?.load_params(&params)?;
 			let eval = evaluate(&model, &data, &device)?;
 			println!("correct {} / {}  accuracy {:.4}", eval.correct, eval.total, eval.accuracy());
@@ -308,7 +312,7 @@ fn run() -> Result<()> {
 			let (spec, params) = import_safetensors(&weights)?;
 			let data = data.load()?;
 			data.check_fits(&spec)?;
-			let device = backend.parse::<Backend>()?.device()?;
+			let device = backend.device()?;
 			let model = Model::build(&spec, &device)?.load_params(&params)?;
 			let predictions = predict(&model, &data, &device)?;
 			for (i, label) in predictions.labels.iter().enumerate() {

@@ -23,6 +23,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use verity_primitives::ArchitectureSpec;
 
+use crate::hash::TaggedHasher;
 use crate::params::{HostTensor, ParamSet};
 use crate::{Error, Result};
 
@@ -84,16 +85,7 @@ pub fn layout(spec: &ArchitectureSpec) -> Result<Vec<ParamInfo>> {
 }
 
 fn init_stream(seed: u64, path: &str) -> ChaCha20Rng {
-	let mut state = blake2b_simd::Params::new().hash_length(32).to_state();
-	let tag = "verity-ml/init/v1";
-	state.update(&(tag.len() as u64).to_le_bytes());
-	state.update(tag.as_bytes());
-	state.update(&seed.to_le_bytes());
-	state.update(&(path.len() as u64).to_le_bytes());
-	state.update(path.as_bytes());
-	let mut key = [0u8; 32];
-	key.copy_from_slice(state.finalize().as_bytes());
-	ChaCha20Rng::from_seed(key)
+	ChaCha20Rng::from_seed(TaggedHasher::new("verity-ml/init/v1").u64(seed).str(path).finish())
 }
 
 /// The initial weights of `spec` under `seed` (see the module docs).
