@@ -167,7 +167,7 @@ describe('compute market', () => {
     await waitForBlock(api, awaiting.asAwaitingAudits.drawAt.toNumber() + 1);
     await submit(api, api.tx.compute.drawAudits(id), alice);
     const submitted = await jobOf(id);
-    assert.ok(submitted.status.isSubmitted);
+    assert.ok(submitted.status.isAuditing);
     const audits = submitted.audits;
     assert.equal(audits.length, SEGMENTS);
 
@@ -204,7 +204,7 @@ describe('compute market', () => {
     }
     assert.ok((await jobOf(id)).audits.every((a) => a.passed.isSome && a.passed.unwrap().isTrue));
 
-    const challengeUntil = (await jobOf(id)).status.asSubmitted.challengeUntil.toNumber();
+    const challengeUntil = (await jobOf(id)).status.asAuditing.challengeUntil.toNumber();
     await assert.rejects(submit(api, api.tx.compute.processJob(id), alice), /compute\.TooEarly/);
     await waitForBlock(api, challengeUntil + 1);
     const before = await issuance();

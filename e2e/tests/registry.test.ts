@@ -94,7 +94,7 @@ describe('datasets and models', () => {
         ),
         bob,
       ),
-      /datasets\.UnsupportedUriScheme/,
+      /datasets\.InvalidUri\(UnsupportedScheme\)/,
     );
 
     await submit(api, api.tx.datasets.retire(id), alice);

@@ -2,7 +2,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import type { EventRecord } from '@polkadot/types/interfaces';
+import type { DispatchErrorModule, EventRecord } from '@polkadot/types/interfaces';
 
 export interface Included {
   blockHash: string;
@@ -11,7 +11,8 @@ export interface Included {
 
 /**
  * Submits `tx` signed by `signer` and resolves with its events once it is in a block.
- * Rejects with the decoded module error (e.g. `datasets.DuplicateContentHash`) if the
+ * Rejects with the decoded module error (e.g. `datasets.DuplicateContentHash`, or
+ * `datasets.InvalidUri(UnsupportedScheme)` for an error that carries a reason) if the
  * dispatch failed.
  */
 export async function submit(
@@ -32,8 +33,7 @@ export async function submit(
       unsubscribe?.();
       if (dispatchError) {
         if (dispatchError.isModule) {
-          const meta = api.registry.findMetaError(dispatchError.asModule);
-          reject(new Error(`${meta.section}.${meta.name}`));
+          reject(new Error(moduleError(api, dispatchError.asModule)));
         } else {
           reject(new Error(dispatchError.toString()));
         }
@@ -47,4 +47,14 @@ export async function submit(
       })
       .catch(reject);
   });
+}
+
+/** `pallet.Error`, with the reason an error carries decoded: `datasets.InvalidUri(TooLong)`. */
+function moduleError(api: ApiPromise, error: DispatchErrorModule): string {
+  const meta = api.registry.findMetaError(error);
+  const field = meta.fields[0];
+  if (!field) return `${meta.section}.${meta.name}`;
+  // The first byte is the error's index; the rest encodes its field.
+  const reason = api.registry.createType(api.registry.createLookupType(field.type), error.error.subarray(1));
+  return `${meta.section}.${meta.name}(${reason.toString()})`;
 }

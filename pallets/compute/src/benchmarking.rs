@@ -291,7 +291,7 @@ where
 	for who in &allowed {
 		// The worst reputation: drawn only once every other worker was drawn and refused.
 		Pallet::<T>::mutate_worker(who, |worker| {
-			worker.disputes_lost = u32::MAX;
+			worker.faults = u32::MAX;
 			Ok(())
 		})
 		.map_err(|_| BenchmarkError::Stop("mutate_worker failed"))?;

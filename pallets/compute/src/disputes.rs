@@ -2,7 +2,7 @@
 //! re-executes it with commit–reveal, the appeal window, and the slashes that settle it.
 
 use super::*;
-use crate::{draw::Eligibility, workers::Credit};
+use crate::{draw::Eligibility, workers::GoodWork};
 use frame_support::traits::tokens::imbalance::Imbalance;
 use sp_runtime::traits::CheckedDiv;
 use verity_primitives::verify_merkle_proof;
@@ -13,7 +13,7 @@ impl<T: Config> Pallet<T> {
 	fn ensure_may_challenge(job: &Job<T>, who: &T::AccountId) -> DispatchResult {
 		match job.status {
 			JobStatus::AwaitingAudits { .. } => {}
-			JobStatus::Submitted { challenge_until, .. } => {
+			JobStatus::Auditing { challenge_until, .. } => {
 				ensure!(Self::now() <= challenge_until, Error::<T>::ChallengeWindowClosed)
 			}
 			_ => return Err(Error::<T>::WrongJobState.into()),
@@ -410,7 +410,7 @@ impl<T: Config> Pallet<T> {
 		let mut exclude: Vec<T::AccountId> =
 			job.assignees.iter().map(|a| a.worker.clone()).collect();
 		exclude.extend([dispute.defender.clone(), dispute.challenger.clone(), job.poster.clone()]);
-		let jurors = Self::draw_workers(
+		let mut jurors = Self::draw_workers(
 			&mut Self::scheduled_stream(dispute.deadline, b"verity/compute/jury", id),
 			params.jury_size,
 			&Eligibility {
@@ -425,18 +425,20 @@ impl<T: Config> Pallet<T> {
 			Self::escalate(id, dispute);
 			return Ok(());
 		}
-		for juror in &jurors {
+		for (seated, juror) in jurors.iter().enumerate() {
+			let seat = Juror {
+				who: juror.clone(),
+				bond: params.juror_bond,
+				commitment: None,
+				vote: None,
+				settled: false,
+			};
+			if dispute.jurors.try_push(seat).is_err() {
+				defensive!("juries are drawn `jury_size` strong, which set_params keeps within MaxJurySize");
+				jurors.truncate(seated);
+				break;
+			}
 			Self::commit_bond(juror, params.juror_bond, Duty::Jury(id))?;
-			dispute
-				.jurors
-				.try_push(Juror {
-					who: juror.clone(),
-					bond: params.juror_bond,
-					commitment: None,
-					vote: None,
-					settled: false,
-				})
-				.map_err(|_| Error::<T>::InvalidParams)?;
 		}
 		dispute.phase = DisputePhase::JuryCommit;
 		dispute.deadline = Self::now().saturating_add(params.commit_window);
@@ -639,7 +641,7 @@ impl<T: Config> Pallet<T> {
 						&dispute.challenger,
 						dispute.challenger_bond,
 						Duty::Challenge(id),
-						Some(Credit::Audit),
+						Some(GoodWork::Verification),
 					);
 					Self::share_slash(
 						job_id,
@@ -716,7 +718,12 @@ impl<T: Config> Pallet<T> {
 			}
 			budget.saturating_dec();
 			if juror.vote == Some(defender_correct) {
-				Self::release_bond(&juror.who, juror.bond, Duty::Jury(id), Some(Credit::Audit));
+				Self::release_bond(
+					&juror.who,
+					juror.bond,
+					Duty::Jury(id),
+					Some(GoodWork::Verification),
+				);
 			} else {
 				jury_slash = jury_slash.merge(Self::slash_bond(
 					&juror.who,

@@ -72,7 +72,7 @@ impl<T: Config> Pallet<T> {
 					ensure!(job.result.is_some(), "awaiting audits without a result");
 					ensure!(job.audits.is_empty(), "audits drawn before their draw");
 				}
-				JobStatus::Submitted { .. } => {
+				JobStatus::Auditing { .. } => {
 					ensure!(job.spec.is_train(), "non-training job submitted");
 					ensure!(job.result.is_some(), "submitted job without a result");
 					ensure!(job.assignees.len() == 1, "training job without exactly one trainer");

@@ -5,15 +5,14 @@ use super::*;
 use crate::{
 	draw::{Eligibility, RandomStream},
 	lineage::Royalty,
-	workers::Credit,
+	workers::GoodWork,
 };
 use frame_support::traits::{
 	fungible::BalancedHold,
 	tokens::{imbalance::Imbalance, Precision},
 };
-use pallet_models::{Lineage, TrainedModel};
 use sp_runtime::traits::CheckedDiv;
-use verity_primitives::verify_merkle_proof;
+use verity_primitives::{verify_merkle_proof, Lineage, TrainedModel};
 
 /// What validating a spec yields besides its price.
 pub(crate) struct Checked<T: Config> {
@@ -74,7 +73,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_uri(uri: &Uri) -> Result<(), Error<T>> {
-		Self::parse_uri(uri.as_bytes()).map(|_| ())
+		Uri::parse(uri.as_bytes()).map(|_| ()).map_err(Error::<T>::InvalidUri)
 	}
 
 	fn data_fee(
@@ -424,7 +423,7 @@ impl<T: Config> Pallet<T> {
 
 		let now = Self::now();
 		let audit_commit_until = now.saturating_add(params.commit_window);
-		job.status = JobStatus::Submitted {
+		job.status = JobStatus::Auditing {
 			at: now,
 			audit_commit_until,
 			audit_reveal_until: audit_commit_until.saturating_add(params.reveal_window),
@@ -442,7 +441,7 @@ impl<T: Config> Pallet<T> {
 		commitment: Hash256,
 	) -> DispatchResult {
 		let mut job = Self::job(id)?;
-		let JobStatus::Submitted { audit_commit_until, .. } = job.status else {
+		let JobStatus::Auditing { audit_commit_until, .. } = job.status else {
 			return Err(Error::<T>::WrongJobState.into());
 		};
 		ensure!(Self::now() <= audit_commit_until, Error::<T>::DeadlinePassed);
@@ -467,7 +466,7 @@ impl<T: Config> Pallet<T> {
 		salt: Hash256,
 	) -> DispatchResult {
 		let mut job = Self::job(id)?;
-		let JobStatus::Submitted { audit_commit_until, audit_reveal_until, .. } = job.status else {
+		let JobStatus::Auditing { audit_commit_until, audit_reveal_until, .. } = job.status else {
 			return Err(Error::<T>::WrongJobState.into());
 		};
 		let now = Self::now();
@@ -637,7 +636,7 @@ impl<T: Config> Pallet<T> {
 				Self::drop_silent_replicas(id, job, &params, |a| a.output.is_some())
 			}
 			JobStatus::AwaitingAudits { .. } => Err(Error::<T>::WrongJobState.into()),
-			JobStatus::Submitted { challenge_until, .. } => {
+			JobStatus::Auditing { challenge_until, .. } => {
 				ensure!(now > challenge_until, Error::<T>::TooEarly);
 				ensure!(job.disputes.is_empty(), Error::<T>::DisputesOpen);
 				Self::finalize_training(id, job, &params)
@@ -760,7 +759,7 @@ impl<T: Config> Pallet<T> {
 				params.no_show_slash,
 				Perbill::zero(),
 			));
-			Self::deposit_event(Event::NoShow { job: id, worker: assignee.worker.clone() });
+			Self::deposit_event(Event::DeadlineMissed { job: id, worker: assignee.worker.clone() });
 		}
 		let diligent: Vec<T::AccountId> = kept.iter().map(|a| a.worker.clone()).collect();
 		Self::share_slash(id, slashed, &diligent, &[], Perbill::one(), Perbill::zero());
@@ -790,7 +789,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		let credit = Self::slash_bond(worker, bond, duty, params.no_show_slash, Perbill::zero());
 		T::Rewards::route(id, Share::Treasury, &T::Treasury::get(), credit);
-		Self::deposit_event(Event::NoShow { job: id, worker: worker.clone() });
+		Self::deposit_event(Event::DeadlineMissed { job: id, worker: worker.clone() });
 	}
 
 	/// The challenge window closed with no dispute open. The audits are settled first, a
@@ -806,7 +805,12 @@ impl<T: Config> Pallet<T> {
 		let trainers: Vec<T::AccountId> = job.assignees.iter().map(|a| a.worker.clone()).collect();
 		let units = Self::work_units(&job);
 		for assignee in &job.assignees {
-			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), Some(Credit::Job));
+			Self::release_bond(
+				&assignee.worker,
+				assignee.bond,
+				Duty::Work(id),
+				Some(GoodWork::Job),
+			);
 			T::Rewards::work_verified(id, &assignee.worker, units);
 		}
 		Self::pay_out(id, &job, &trainers, Self::audit_fees(&job).1)?;
@@ -843,7 +847,12 @@ impl<T: Config> Pallet<T> {
 		let workers: Vec<T::AccountId> = job.assignees.iter().map(|a| a.worker.clone()).collect();
 		let units = Self::work_units(&job);
 		for assignee in &job.assignees {
-			Self::release_bond(&assignee.worker, assignee.bond, Duty::Work(id), Some(Credit::Job));
+			Self::release_bond(
+				&assignee.worker,
+				assignee.bond,
+				Duty::Work(id),
+				Some(GoodWork::Job),
+			);
 			T::Rewards::work_verified(id, &assignee.worker, units);
 		}
 		Self::pay_out(id, &job, &workers, Zero::zero())?;
@@ -876,7 +885,12 @@ impl<T: Config> Pallet<T> {
 				_ if budget == 0 => break,
 				Some(true) => {
 					budget.saturating_dec();
-					Self::release_bond(&audit.auditor, audit.bond, duty, Some(Credit::Audit));
+					Self::release_bond(
+						&audit.auditor,
+						audit.bond,
+						duty,
+						Some(GoodWork::Verification),
+					);
 					Self::pay_from_escrow(id, &poster, Share::Auditor, &audit.auditor, fee_each);
 				}
 				None => {

@@ -20,7 +20,7 @@
 //! from the online set, weighted by free stake × reputation, among those whose declared
 //! model size fits and who may read the datasets (never the poster).
 //!
-//! **Training** (`Assigned → AwaitingAudits → Submitted → finalized`): the trainer submits
+//! **Training** (`Assigned → AwaitingAudits → Auditing → finalized`): the trainer submits
 //! the final weights hash and the Merkle root over its checkpoint hashes. Only
 //! `audit_draw_delay` blocks later does the chain draw which segments are audited and by
 //! whom ([`draw_audits`](Pallet::draw_audits)), from randomness that did not exist when the
@@ -188,16 +188,14 @@ use frame_support::{
 	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::*;
-use pallet_datasets::{DatasetInspect, Readers};
-use pallet_models::ModelRegistry;
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	FixedPointNumber, FixedU128, Perbill,
 };
 pub use verity_primitives::{
-	ArchitectureFamily, ArchitectureSpec, ContentHash, DatasetId, Hash256, JobId, Licence, ModelId,
-	RouteRewards, Share, Uri, UriError,
+	ArchitectureFamily, ArchitectureSpec, ContentHash, DatasetId, DatasetInspect, Hash256, JobId,
+	Licence, ModelId, ModelRegistry, Readers, RouteRewards, Share, Uri, UriError,
 };
 
 /// Balance type of the currency stakes and escrows are held in.
@@ -217,7 +215,12 @@ pub type ParamsOf<T> = ProtocolParams<BalanceOf<T>, BlockNumberFor<T>>;
 pub mod pallet {
 	use super::*;
 
+	/// The layout of this pallet's storage. Bump it, with a migration in `migrations/`,
+	/// whenever a stored type's encoding changes; `scripts/try-runtime.sh` checks it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.
@@ -392,7 +395,11 @@ pub mod pallet {
 		/// A worker added stake.
 		StakeAdded { worker: T::AccountId, amount: BalanceOf<T> },
 		/// A worker started unbonding stake.
-		Unbonding { worker: T::AccountId, amount: BalanceOf<T>, unlock_at: BlockNumberFor<T> },
+		UnbondingStarted {
+			worker: T::AccountId,
+			amount: BalanceOf<T>,
+			unlock_at: BlockNumberFor<T>,
+		},
 		/// Unbonded stake was released to the worker.
 		Withdrawn { worker: T::AccountId, amount: BalanceOf<T> },
 		/// A worker with no stake left was removed.
@@ -440,7 +447,7 @@ pub mod pallet {
 		/// A replica revealed its output.
 		OutputRevealed { job: JobId, worker: T::AccountId, output: JobOutput },
 		/// A worker missed a deadline of a job.
-		NoShow { job: JobId, worker: T::AccountId },
+		DeadlineMissed { job: JobId, worker: T::AccountId },
 		/// An assigned worker declined the job within the decline window, at no cost.
 		Declined { job: JobId, worker: T::AccountId },
 		/// A job ended successfully and its escrow was paid out.
@@ -508,14 +515,8 @@ pub mod pallet {
 		InsufficientBalance,
 		/// The online set is full and every candidate in it weighs at least as much.
 		TooManyWorkers,
-		/// The device name is too long.
-		DeviceNameTooLong,
-		/// The URI is longer than allowed.
-		UriTooLong,
-		/// The URI scheme is not one of ipfs, https, http, file.
-		UnsupportedUriScheme,
-		/// The URI has no content after the scheme, or contains whitespace or control bytes.
-		MalformedUri,
+		/// The URI was refused; the reason says why.
+		InvalidUri(UriError),
 		/// The stake is committed to open duties; finish them first.
 		StakeBonded,
 		/// Nothing is unbonding, or it is not yet unlocked.
@@ -628,7 +629,7 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxBondsSettledPerCall::get() > 0, "settlement calls must settle bonds");
 			assert!(
-				T::MaxDatasetsPerJob::get() <= pallet_models::MAX_TRAINING_DATASETS,
+				T::MaxDatasetsPerJob::get() <= verity_primitives::MAX_TRAINING_DATASETS,
 				"a trained model must record every dataset its job read"
 			);
 			assert!(
@@ -1023,14 +1024,6 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::InvalidParams
 		);
 		Ok(())
-	}
-
-	fn parse_uri(bytes: &[u8]) -> Result<Uri, Error<T>> {
-		Uri::parse(bytes).map_err(|e| match e {
-			UriError::TooLong => Error::<T>::UriTooLong,
-			UriError::UnsupportedScheme => Error::<T>::UnsupportedUriScheme,
-			UriError::Malformed => Error::<T>::MalformedUri,
-		})
 	}
 
 	/// The commitment a party publishes before revealing `value`:

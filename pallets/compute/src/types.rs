@@ -87,10 +87,11 @@ pub struct Worker<T: Config> {
 	pub online: bool,
 	/// Jobs it completed and was paid for.
 	pub jobs_done: u32,
-	/// Audits and jury duties it completed on the winning side.
-	pub audits_done: u32,
-	/// Disputes, no-shows and missed reveals it lost.
-	pub disputes_lost: u32,
+	/// Verifications on the winning side: audits, jury seats with the majority, challenges
+	/// won.
+	pub verifications_done: u32,
+	/// Faults: disputes lost and deadlines missed (every slash of the worker).
+	pub faults: u32,
 	/// Block of registration.
 	pub registered_at: BlockNumberFor<T>,
 }
@@ -106,12 +107,12 @@ impl<T: Config> Worker<T> {
 		self.stake.saturating_add(self.unlocking)
 	}
 
-	/// Reputation as a factor on stake: `(10 + done) / (10 + done + 10 × lost)`. A new
-	/// worker counts fully; one lost dispute halves a newcomer's weight, and a long record
-	/// of good work dilutes an old loss.
+	/// Reputation as a factor on stake: `(10 + done) / (10 + done + 10 × faults)`, where
+	/// `done` counts jobs and verifications. A new worker counts fully; one fault halves a
+	/// newcomer's weight, and a long record of good work dilutes an old one.
 	pub fn reputation(&self) -> Perbill {
-		let done = self.jobs_done.saturating_add(self.audits_done).saturating_add(10);
-		let lost = self.disputes_lost.saturating_mul(10);
+		let done = self.jobs_done.saturating_add(self.verifications_done).saturating_add(10);
+		let lost = self.faults.saturating_mul(10);
 		Perbill::from_rational(done, done.saturating_add(lost))
 	}
 
@@ -506,7 +507,7 @@ pub enum JobStatus<BlockNumber> {
 	},
 	/// Audits drawn: auditors commit by `audit_commit_until` and reveal by
 	/// `audit_reveal_until`; anyone staked may challenge until `challenge_until`.
-	Submitted {
+	Auditing {
 		/// When the audits were drawn.
 		at: BlockNumber,
 		/// Auditors' commit deadline.

@@ -16,7 +16,7 @@ impl<T: Config> Pallet<T> {
 		let params = Self::params();
 		ensure!(!Workers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 		ensure!(stake >= params.min_stake, Error::<T>::StakeTooLow);
-		let endpoint = Self::parse_uri(&endpoint)?;
+		let endpoint = Uri::parse(&endpoint).map_err(Error::<T>::InvalidUri)?;
 		let worker = Worker::<T> {
 			stake,
 			bonded: Zero::zero(),
@@ -26,8 +26,8 @@ impl<T: Config> Pallet<T> {
 			endpoint,
 			online: true,
 			jobs_done: 0,
-			audits_done: 0,
-			disputes_lost: 0,
+			verifications_done: 0,
+			faults: 0,
 			registered_at: Self::now(),
 		};
 		let mut candidates = Candidates::<T>::get();
@@ -68,7 +68,7 @@ impl<T: Config> Pallet<T> {
 			}
 			Ok(())
 		})?;
-		Self::deposit_event(Event::Unbonding { worker: who, amount, unlock_at });
+		Self::deposit_event(Event::UnbondingStarted { worker: who, amount, unlock_at });
 		Ok(())
 	}
 
@@ -101,7 +101,7 @@ impl<T: Config> Pallet<T> {
 		capabilities: Capabilities<T::MaxDeviceNameLen>,
 		endpoint: Vec<u8>,
 	) -> DispatchResult {
-		let endpoint = Self::parse_uri(&endpoint)?;
+		let endpoint = Uri::parse(&endpoint).map_err(Error::<T>::InvalidUri)?;
 		Self::mutate_worker(&who, |worker| {
 			worker.capabilities = capabilities;
 			worker.endpoint = endpoint;
@@ -235,20 +235,23 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Ends `duty` and frees its bond; `credit` counts it as completed good work.
+	/// Ends `duty` and frees its bond; `counts_as` adds it to the worker's record of good
+	/// work (its reputation).
 	pub(crate) fn release_bond(
 		who: &T::AccountId,
 		bond: BalanceOf<T>,
 		duty: Duty,
-		credit: Option<Credit>,
+		counts_as: Option<GoodWork>,
 	) {
 		Duties::<T>::remove(who, duty);
 		let released = Self::mutate_worker(who, |worker| {
 			ensure!(worker.bonded >= bond, Error::<T>::StakeBonded);
 			worker.bonded = worker.bonded.saturating_sub(bond);
-			match credit {
-				Some(Credit::Job) => worker.jobs_done = worker.jobs_done.saturating_add(1),
-				Some(Credit::Audit) => worker.audits_done = worker.audits_done.saturating_add(1),
+			match counts_as {
+				Some(GoodWork::Job) => worker.jobs_done = worker.jobs_done.saturating_add(1),
+				Some(GoodWork::Verification) => {
+					worker.verifications_done = worker.verifications_done.saturating_add(1)
+				}
 				None => {}
 			}
 			Ok(())
@@ -261,7 +264,7 @@ impl<T: Config> Pallet<T> {
 	/// Ends `duty` by slashing: the bond times `bond_part`, plus `stake_part` of the stake
 	/// not bonded to other duties *including stake unbonding* (as pallet-staking slashes
 	/// unlocking chunks: leaving does not escape a slash), taken from active stake first.
-	/// Counts a lost dispute. Returns the slashed funds for the caller to route.
+	/// Counts a fault. Returns the slashed funds for the caller to route.
 	pub(crate) fn slash_bond(
 		who: &T::AccountId,
 		bond: BalanceOf<T>,
@@ -283,7 +286,7 @@ impl<T: Config> Pallet<T> {
 			let from_stake = amount.min(worker.free_stake());
 			worker.stake = worker.stake.saturating_sub(from_stake);
 			worker.unlocking = worker.unlocking.saturating_sub(amount.saturating_sub(from_stake));
-			worker.disputes_lost = worker.disputes_lost.saturating_add(1);
+			worker.faults = worker.faults.saturating_add(1);
 			Ok(())
 		});
 		if slashed.is_err() {
@@ -295,11 +298,12 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-/// What a completed duty adds to a worker's reputation.
+/// Which count of good work a completed duty adds to, in the worker's reputation.
 #[derive(Clone, Copy)]
-pub(crate) enum Credit {
-	/// A job done.
+pub(crate) enum GoodWork {
+	/// A job done and paid for.
 	Job,
-	/// An audit passed or a jury seat on the majority side.
-	Audit,
+	/// A verification: an audit on the winning side, a jury seat with the majority, a
+	/// challenge won.
+	Verification,
 }

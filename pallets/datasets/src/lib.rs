@@ -65,7 +65,9 @@ use sp_runtime::{
 	traits::{Saturating, Zero},
 	Perbill,
 };
-pub use verity_primitives::{ContentHash, DatasetFormat, DatasetId, Licence, Uri, UriError};
+pub use verity_primitives::{
+	ContentHash, DatasetFormat, DatasetId, DatasetInspect, Licence, Readers, Uri, UriError,
+};
 
 /// Balance type of the currency that holds deposits.
 pub type BalanceOf<T> =
@@ -148,51 +150,6 @@ pub struct Flag<T: Config> {
 	pub reason: BoundedVec<u8, T::MaxReasonLen>,
 }
 
-/// Who may read an active dataset.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Readers<AccountId> {
-	/// Anyone (a public listing).
-	Anyone,
-	/// Only these accounts: the owner and the allow-list.
-	Only(Vec<AccountId>),
-}
-
-impl<AccountId: PartialEq> Readers<AccountId> {
-	/// Whether `who` is among the readers.
-	pub fn allows(&self, who: &AccountId) -> bool {
-		match self {
-			Readers::Anyone => true,
-			Readers::Only(accounts) => accounts.contains(who),
-		}
-	}
-}
-
-/// Read access to listings, for the pallets that use datasets in jobs.
-pub trait DatasetInspect<AccountId, Balance> {
-	/// Who may read `dataset`; `None` if it does not exist or is retired. One storage read,
-	/// so a caller can check many accounts without reading the listing again.
-	fn readers(dataset: DatasetId) -> Option<Readers<AccountId>>;
-	/// Whether `who` may use `dataset` in a job: it is active and public, or `who` owns it or
-	/// is on its allow-list.
-	fn can_use(who: &AccountId, dataset: DatasetId) -> bool;
-	/// The owner of `dataset`, whatever its status.
-	fn owner(dataset: DatasetId) -> Option<AccountId>;
-	/// What one use of an active `dataset` costs.
-	fn price_per_use(dataset: DatasetId) -> Option<Balance>;
-	/// The content hash of `dataset`, whatever its status.
-	fn content(dataset: DatasetId) -> Option<ContentHash>;
-	/// The format of `dataset`, whatever its status.
-	fn format(dataset: DatasetId) -> Option<DatasetFormat>;
-	/// An open job uses `dataset`: until it ends, who may read the listing (visibility,
-	/// allow-list, status) stays as it was when the job was posted, so its owner cannot
-	/// pick the job's auditors and jurors, or leave it none.
-	fn freeze(dataset: DatasetId);
-	/// A job that used `dataset` ended.
-	fn thaw(dataset: DatasetId);
-	/// How many open jobs use `dataset`.
-	fn jobs_using(dataset: DatasetId) -> u32;
-}
-
 // FRAME's macro expansion calls `expect` on values it constructed itself, and gives the
 // generated call constructor every argument of `register`.
 #[allow(clippy::expect_used, clippy::too_many_arguments)]
@@ -200,7 +157,12 @@ pub trait DatasetInspect<AccountId, Balance> {
 pub mod pallet {
 	use super::*;
 
+	/// The layout of this pallet's storage. Bump it, with a migration in `migrations/`,
+	/// whenever a stored type's encoding changes; `scripts/try-runtime.sh` checks it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.
@@ -341,12 +303,8 @@ pub mod pallet {
 		DuplicateContentHash,
 		/// The content hash claims an empty file.
 		EmptyContent,
-		/// The URI is longer than the limit.
-		UriTooLong,
-		/// The URI's scheme is not ipfs://, https://, http:// or file://.
-		UnsupportedUriScheme,
-		/// The URI has nothing after its scheme or contains spaces or non-ASCII bytes.
-		MalformedUri,
+		/// The URI was refused; the reason says why.
+		InvalidUri(UriError),
 		/// The description is longer than `MaxDescriptionLen`.
 		DescriptionTooLong,
 		/// A custom licence name is empty or not printable ASCII.
@@ -402,7 +360,7 @@ pub mod pallet {
 				!DatasetByContent::<T>::contains_key(content.root),
 				Error::<T>::DuplicateContentHash
 			);
-			let uri = Self::parse_uri(&uri)?;
+			let uri = Uri::parse(&uri).map_err(Error::<T>::InvalidUri)?;
 			ensure!(licence.is_valid(), Error::<T>::InvalidLicence);
 			let description: BoundedVec<u8, T::MaxDescriptionLen> =
 				description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?;
@@ -458,7 +416,7 @@ pub mod pallet {
 		pub fn set_uri(origin: OriginFor<T>, id: DatasetId, uri: Vec<u8>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut dataset = Self::owned_active(&who, id)?;
-			let uri = Self::parse_uri(&uri)?;
+			let uri = Uri::parse(&uri).map_err(Error::<T>::InvalidUri)?;
 			dataset.uri = uri.clone();
 			Self::settle_deposit(id, &mut dataset)?;
 			Datasets::<T>::insert(id, dataset);
@@ -625,14 +583,6 @@ impl<T: Config> Pallet<T> {
 	pub fn required_deposit(dataset: &Dataset<T>) -> BalanceOf<T> {
 		let bytes = BalanceOf::<T>::from(dataset.encoded_size() as u32);
 		T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
-	}
-
-	fn parse_uri(bytes: &[u8]) -> Result<Uri, Error<T>> {
-		Uri::parse(bytes).map_err(|e| match e {
-			UriError::TooLong => Error::<T>::UriTooLong,
-			UriError::UnsupportedScheme => Error::<T>::UnsupportedUriScheme,
-			UriError::Malformed => Error::<T>::MalformedUri,
-		})
 	}
 
 	fn owned_active(who: &T::AccountId, id: DatasetId) -> Result<Dataset<T>, Error<T>> {

@@ -113,15 +113,15 @@ mod register {
 			let too_long_uri = [b"https://".as_slice(), &[b'a'; 300]].concat();
 			assert_noop!(
 				try_register(&too_long_uri, Licence::Mit, vec![], content(2)),
-				Error::<Test>::UriTooLong
+				Error::<Test>::InvalidUri(UriError::TooLong)
 			);
 			assert_noop!(
 				try_register(b"ftp://example.org/data.csv", Licence::Mit, vec![], content(2)),
-				Error::<Test>::UnsupportedUriScheme
+				Error::<Test>::InvalidUri(UriError::UnsupportedScheme)
 			);
 			assert_noop!(
 				try_register(b"https://", Licence::Mit, vec![], content(2)),
-				Error::<Test>::MalformedUri
+				Error::<Test>::InvalidUri(UriError::Malformed)
 			);
 			assert_noop!(
 				try_register(
@@ -256,7 +256,7 @@ mod owner_updates {
 			System::assert_has_event(Event::DepositChanged { id, deposit: before + grown }.into());
 			assert_noop!(
 				Datasets::set_uri(RuntimeOrigin::signed(ALICE), id, b"gopher://x".to_vec()),
-				Error::<Test>::UnsupportedUriScheme
+				Error::<Test>::InvalidUri(UriError::UnsupportedScheme)
 			);
 		});
 	}

@@ -45,7 +45,7 @@ mod tests;
 pub mod weights;
 
 use alloc::vec::Vec;
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -58,50 +58,13 @@ use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
 use sp_runtime::traits::{Saturating, Zero};
 pub use verity_primitives::{
-	ArchitectureError, ArchitectureSpec, ContentHash, DatasetId, JobId, Licence, ModelId, Uri,
-	UriError,
+	ArchitectureError, ArchitectureSpec, ContentHash, DatasetId, JobId, Licence, Lineage, ModelId,
+	ModelRegistry, Sources, TrainedModel, TrainingData, Uri, UriError, MAX_TRAINING_DATASETS,
 };
 
 /// Balance type of the currency that holds deposits.
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
-
-/// Where a model's weights came from.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum Lineage {
-	/// Uploaded by its owner; nothing on chain vouches for how it was trained.
-	Uploaded,
-	/// Trained from scratch by a verified training job.
-	TrainedBy { job: JobId },
-	/// Fine-tuned from another registered model by a verified training job.
-	FineTunedFrom { model: ModelId, job: JobId },
-}
-
-/// The most datasets a trained model records as what it was trained on.
-pub const MAX_TRAINING_DATASETS: u32 = 8;
-
-/// The datasets a model was trained on.
-pub type TrainingData = BoundedVec<DatasetId, ConstU32<MAX_TRAINING_DATASETS>>;
-
-/// What a model was made from: where a share of its royalties flows.
-#[derive(Clone, PartialEq, Eq, Default, Debug)]
-pub struct Sources {
-	/// The model it was fine-tuned from.
-	pub parent: Option<ModelId>,
-	/// The datasets its training job read (validation excluded).
-	pub datasets: TrainingData,
-}
 
 /// Whether a model may be used in new jobs.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
@@ -161,66 +124,18 @@ pub struct Evaluation<BlockNumber> {
 	pub recorded_at: BlockNumber,
 }
 
-/// What a model registration from a verified training job carries.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct TrainedModel<AccountId, Balance> {
-	/// Who owns the new model (the job's poster).
-	pub owner: AccountId,
-	/// Its architecture.
-	pub architecture: ArchitectureSpec,
-	/// Content hash of the trained weights.
-	pub weights: ContentHash,
-	/// Where the worker serves the weights.
-	pub uri: Uri,
-	/// The licence the owner chose when posting the job.
-	pub licence: Licence,
-	/// Price per inference.
-	pub inference_price: Balance,
-	/// `TrainedBy` or `FineTunedFrom`.
-	pub lineage: Lineage,
-	/// The datasets the job trained on.
-	pub datasets: TrainingData,
-}
-
-/// Writes to the registry that only the compute pallet may make, and the reads it needs.
-pub trait ModelRegistry<AccountId, Balance> {
-	/// Registers a model produced by a verified training job, holding its deposit from the
-	/// owner.
-	fn register_trained(model: TrainedModel<AccountId, Balance>) -> Result<ModelId, DispatchError>;
-	/// Records a verified score of `model` on `dataset`, replacing an older one.
-	fn record_evaluation(
-		model: ModelId,
-		dataset: DatasetId,
-		correct: u32,
-		total: u32,
-		job: JobId,
-	) -> DispatchResult;
-	/// The architecture of `model`, whatever its status.
-	fn architecture(model: ModelId) -> Option<ArchitectureSpec>;
-	/// The weights of `model`, whatever its status.
-	fn weights(model: ModelId) -> Option<ContentHash>;
-	/// The owner of `model`, whatever its status.
-	fn owner(model: ModelId) -> Option<AccountId>;
-	/// Reserves `weights` for the model training job `job` will register: from the
-	/// trainer's submission on, nobody else may register them (and squat its royalties).
-	fn reserve_weights(weights: &ContentHash, job: JobId) -> DispatchResult;
-	/// Frees the reservation of a job that ended without registering its model.
-	fn release_weights(weights: &ContentHash, job: JobId);
-	/// The job `weights` are reserved for, if any.
-	fn reserved_for(weights: &ContentHash) -> Option<JobId>;
-	/// What one inference with an active `model` costs.
-	fn inference_price(model: ModelId) -> Option<Balance>;
-	/// What `model` was made from, whatever its status (retired models keep their lineage).
-	fn sources(model: ModelId) -> Option<Sources>;
-}
-
 // FRAME's macro expansion calls `expect` on values it constructed itself.
 #[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 
+	/// The layout of this pallet's storage. Bump it, with a migration in `migrations/`,
+	/// whenever a stored type's encoding changes; `scripts/try-runtime.sh` checks it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.
@@ -348,12 +263,8 @@ pub mod pallet {
 		UnsupportedInputShape,
 		/// The architecture has more parameters than any worker is expected to hold.
 		TooManyParameters,
-		/// The URI is longer than the limit.
-		UriTooLong,
-		/// The URI's scheme is not ipfs://, https://, http:// or file://.
-		UnsupportedUriScheme,
-		/// The URI has nothing after its scheme or contains spaces or non-ASCII bytes.
-		MalformedUri,
+		/// The URI was refused; the reason says why.
+		InvalidUri(UriError),
 		/// The description is longer than `MaxDescriptionLen`.
 		DescriptionTooLong,
 		/// A custom licence name is empty or not printable ASCII.
@@ -399,7 +310,7 @@ pub mod pallet {
 				owner,
 				architecture,
 				weights,
-				Self::parse_uri(&uri)?,
+				Uri::parse(&uri).map_err(Error::<T>::InvalidUri)?,
 				licence,
 				inference_price,
 				description,
@@ -426,7 +337,7 @@ pub mod pallet {
 				who,
 				previous.architecture.clone(),
 				weights,
-				Self::parse_uri(&uri)?,
+				Uri::parse(&uri).map_err(Error::<T>::InvalidUri)?,
 				previous.licence.clone(),
 				previous.inference_price,
 				previous.description.clone(),
@@ -466,7 +377,7 @@ pub mod pallet {
 		pub fn set_uri(origin: OriginFor<T>, model: ModelId, uri: Vec<u8>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut record = Self::owned_active(&who, model)?;
-			let uri = Self::parse_uri(&uri)?;
+			let uri = Uri::parse(&uri).map_err(Error::<T>::InvalidUri)?;
 			record.uri = uri.clone();
 			Self::settle_deposit(model, &mut record)?;
 			Models::<T>::insert(model, record);
@@ -501,14 +412,6 @@ impl<T: Config> Pallet<T> {
 	pub fn required_deposit(model: &Model<T>) -> BalanceOf<T> {
 		let bytes = BalanceOf::<T>::from(model.encoded_size() as u32);
 		T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
-	}
-
-	fn parse_uri(bytes: &[u8]) -> Result<Uri, Error<T>> {
-		Uri::parse(bytes).map_err(|e| match e {
-			UriError::TooLong => Error::<T>::UriTooLong,
-			UriError::UnsupportedScheme => Error::<T>::UnsupportedUriScheme,
-			UriError::Malformed => Error::<T>::MalformedUri,
-		})
 	}
 
 	fn bounded_description(

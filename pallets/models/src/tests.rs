@@ -130,16 +130,16 @@ mod register {
 			);
 			assert_noop!(
 				try_register(BOB, mlp(), weights(2), b"ftp://x/y", Licence::Mit, vec![]),
-				Error::<Test>::UnsupportedUriScheme
+				Error::<Test>::InvalidUri(UriError::UnsupportedScheme)
 			);
 			assert_noop!(
 				try_register(BOB, mlp(), weights(2), b"https://", Licence::Mit, vec![]),
-				Error::<Test>::MalformedUri
+				Error::<Test>::InvalidUri(UriError::Malformed)
 			);
 			let too_long = [b"https://".as_slice(), &[b'a'; 300]].concat();
 			assert_noop!(
 				try_register(BOB, mlp(), weights(2), &too_long, Licence::Mit, vec![]),
-				Error::<Test>::UriTooLong
+				Error::<Test>::InvalidUri(UriError::TooLong)
 			);
 			assert_noop!(
 				try_register(
@@ -335,7 +335,7 @@ mod owner_updates {
 			);
 			assert_noop!(
 				Models::set_uri(RuntimeOrigin::signed(ALICE), id, b"mailto:me".to_vec()),
-				Error::<Test>::UnsupportedUriScheme
+				Error::<Test>::InvalidUri(UriError::UnsupportedScheme)
 			);
 			assert_ok!(Models::retire(RuntimeOrigin::signed(ALICE), id));
 			assert_noop!(

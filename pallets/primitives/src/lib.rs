@@ -8,6 +8,9 @@
 //! - [`architecture`]: the closed set of model architectures the ML crate can run.
 //! - [`listing`]: dataset formats, licences and URIs of listings.
 //! - [`rewards`]: the shares the compute pallet routes to the rewards pallet.
+//! - `registry` (feature `frame`, for the pallets): what the pallets ask of each other
+//!   about datasets and models (`DatasetInspect`, `ModelRegistry`) and the types they
+//!   speak in.
 //! - chain-wide units: [`Balance`], [`BlockNumber`], the VRTY token.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
@@ -17,6 +20,8 @@ extern crate alloc;
 pub mod architecture;
 pub mod content;
 pub mod listing;
+#[cfg(feature = "frame")]
+pub mod registry;
 pub mod rewards;
 
 pub use architecture::{
@@ -27,6 +32,11 @@ pub use content::{
 	CHUNK_SIZE,
 };
 pub use listing::{DatasetFormat, Licence, Uri, UriError};
+#[cfg(feature = "frame")]
+pub use registry::{
+	DatasetInspect, Lineage, ModelRegistry, Readers, Sources, TrainedModel, TrainingData,
+	MAX_TRAINING_DATASETS,
+};
 pub use rewards::{RouteRewards, Share};
 
 /// Index of a dataset listing.

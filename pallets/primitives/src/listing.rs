@@ -97,8 +97,21 @@ impl Licence {
 	}
 }
 
-/// Why a URI is refused.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// Why a URI is refused. Every pallet that takes a URI reports it as its `InvalidUri`
+/// error with this reason, so the reasons and their docs are written once.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+#[cfg_attr(feature = "frame", derive(frame_support::PalletError))]
 pub enum UriError {
 	/// Longer than [`MAX_URI_LEN`] bytes.
 	TooLong,

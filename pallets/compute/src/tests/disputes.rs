@@ -134,7 +134,7 @@ fn a_failed_audit_bisects_to_one_step_and_a_jury_fails_the_trainer() {
 		// Bond plus 10% of the rest of the stake.
 		let slashed = TRAINER_BOND + (STAKE - TRAINER_BOND) / 10;
 		assert_eq!(held_stake(worker), STAKE - slashed);
-		assert_eq!(Workers::<Test>::get(worker).unwrap().disputes_lost, 1);
+		assert_eq!(Workers::<Test>::get(worker).unwrap().faults, 1);
 		assert_eq!(free(auditor), auditor_free + slashed / 2);
 		for (juror, was) in jurors.iter().zip(jurors_free) {
 			assert_eq!(free(*juror), was + slashed * 3 / 10 / 3);
@@ -458,8 +458,8 @@ fn jury_errors_silent_jurors_and_a_tie_escalate_to_governance() {
 		assert_eq!(held_stake(jurors[1]), STAKE - 100);
 		assert_eq!(held_stake(jurors[2]), STAKE - 100);
 		assert!(free(jurors[0]) >= majority_free + 200);
-		assert_eq!(Workers::<Test>::get(jurors[0]).unwrap().audits_done, 1);
-		assert_eq!(Workers::<Test>::get(jurors[1]).unwrap().audits_done, 0);
+		assert_eq!(Workers::<Test>::get(jurors[0]).unwrap().verifications_done, 1);
+		assert_eq!(Workers::<Test>::get(jurors[1]).unwrap().verifications_done, 0);
 		assert_noop!(
 			Compute::rule(RuntimeOrigin::root(), dispute_id, true),
 			Error::<Test>::UnknownDispute

@@ -184,7 +184,7 @@ fn a_silent_replica_is_dropped_and_two_left_continue() {
 		commit(id, workers[1], LABELS);
 		run_to(2 + WORK);
 		assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
-		assert!(events().contains(&Event::NoShow { job: id, worker: workers[2] }));
+		assert!(events().contains(&Event::DeadlineMissed { job: id, worker: workers[2] }));
 		assert_eq!(job(id).assignees.len(), 2);
 		assert_eq!(job(id).status, JobStatus::Revealing { until: 2 + WORK + REVEAL });
 		reveal(id, workers[0], LABELS);
@@ -244,7 +244,7 @@ fn no_replica_of_the_job_sits_on_its_jury() {
 			assert_ok!(Compute::process_dispute(RuntimeOrigin::signed(BOB), dispute_id));
 			// The wrong replica was slashed; the two right ones were paid.
 			assert!(Jobs::<Test>::get(id).is_none());
-			assert_eq!(Workers::<Test>::get(workers[1]).unwrap().disputes_lost, 1);
+			assert_eq!(Workers::<Test>::get(workers[1]).unwrap().faults, 1);
 		});
 	}
 }

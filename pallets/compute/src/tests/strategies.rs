@@ -310,7 +310,7 @@ fn play(seed: u64, game: &Game, coalition_pick: &dyn Fn(AccountId) -> Vec<Accoun
 			}
 		});
 		if let Some(open) = Jobs::<Test>::get(id) {
-			if let JobStatus::Submitted { challenge_until, .. } = open.status {
+			if let JobStatus::Auditing { challenge_until, .. } = open.status {
 				run_to(challenge_until.max(System::block_number()) + 1);
 				assert_ok!(Compute::process_job(RuntimeOrigin::signed(BOB), id));
 			}

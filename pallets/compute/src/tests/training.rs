@@ -250,7 +250,7 @@ fn submission_draws_distinct_auditors_after_the_fact() {
 		assert!(segments.windows(2).all(|w| w[0] < w[1]) && segments.iter().all(|s| *s < SEGMENTS));
 		assert_eq!(
 			job.status,
-			JobStatus::Submitted {
+			JobStatus::Auditing {
 				at: 1 + DRAWN,
 				audit_commit_until: 1 + DRAWN + COMMIT,
 				audit_reveal_until: 1 + DRAWN + COMMIT + REVEAL,
@@ -337,7 +337,7 @@ fn an_audited_run_finalizes_registers_the_model_and_pays_everyone() {
 		for (auditor, was) in auditors.iter().zip(auditors_before) {
 			assert_eq!(free(*auditor), was + 250);
 			let record = Workers::<Test>::get(auditor).unwrap();
-			assert_eq!((record.bonded, record.audits_done), (0, 1));
+			assert_eq!((record.bonded, record.verifications_done), (0, 1));
 		}
 		let record = Workers::<Test>::get(worker).unwrap();
 		assert_eq!((record.bonded, record.jobs_done), (0, 1));
@@ -396,7 +396,7 @@ fn audits_are_settled_a_bounded_batch_per_call() {
 		assert_eq!(escrow(ALICE), 0);
 		let silent_auditor = *auditors.last().unwrap();
 		assert_eq!(free(silent_auditor), *before.last().unwrap());
-		assert!(events().contains(&Event::NoShow { job: id, worker: silent_auditor }));
+		assert!(events().contains(&Event::DeadlineMissed { job: id, worker: silent_auditor }));
 		let no_show = Perbill::from_percent(20).mul_floor(Compute::params().audit_bond);
 		assert_eq!(free(TREASURY), treasury + 200 + 1 + no_show);
 		for auditor in &auditors {
@@ -495,9 +495,9 @@ fn silent_auditors_are_slashed_and_the_job_still_finalizes() {
 		// 20% of a 200 bond, from each of the four silent auditors, and no audit fee paid:
 		// the treasury keeps the protocol fee, the whole audit fee and the slashes.
 		assert_eq!(held_stake(silent), STAKE - 40);
-		assert_eq!(Workers::<Test>::get(silent).unwrap().disputes_lost, 1);
+		assert_eq!(Workers::<Test>::get(silent).unwrap().faults, 1);
 		assert_eq!(free(TREASURY), treasury + 200 + 1_000 + 4 * 40);
-		assert!(events().contains(&Event::NoShow { job: id, worker: silent }));
+		assert!(events().contains(&Event::DeadlineMissed { job: id, worker: silent }));
 	});
 }
 

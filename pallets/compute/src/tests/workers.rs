@@ -27,15 +27,15 @@ fn register_refuses_bad_input_and_keeps_funds() {
 		);
 		assert_noop!(
 			Compute::register_worker(origin(), STAKE, capabilities(), b"ftp://x".to_vec()),
-			Error::<Test>::UnsupportedUriScheme
+			Error::<Test>::InvalidUri(UriError::UnsupportedScheme)
 		);
 		assert_noop!(
 			Compute::register_worker(origin(), STAKE, capabilities(), b"https://".to_vec()),
-			Error::<Test>::MalformedUri
+			Error::<Test>::InvalidUri(UriError::Malformed)
 		);
 		assert_noop!(
 			Compute::register_worker(origin(), STAKE, capabilities(), vec![b'a'; 300]),
-			Error::<Test>::UriTooLong
+			Error::<Test>::InvalidUri(UriError::TooLong)
 		);
 		assert_noop!(
 			Compute::register_worker(
@@ -174,7 +174,7 @@ fn capabilities_and_online_status() {
 		assert_eq!(Candidates::<Test>::get()[0].max_parameters, 1);
 		assert_noop!(
 			Compute::set_capabilities(RuntimeOrigin::signed(10), caps.clone(), b"x".to_vec()),
-			Error::<Test>::UnsupportedUriScheme
+			Error::<Test>::InvalidUri(UriError::UnsupportedScheme)
 		);
 		assert_noop!(
 			Compute::set_capabilities(RuntimeOrigin::signed(11), caps, endpoint(11)),
@@ -235,7 +235,7 @@ fn the_draw_is_weighted_by_stake_and_reputation() {
 
 		// A lost dispute halves a new worker's weight.
 		let mut worker = Workers::<Test>::get(11).unwrap();
-		worker.disputes_lost = 1;
+		worker.faults = 1;
 		assert_eq!(worker.reputation(), Perbill::from_percent(50));
 		assert_eq!(worker.draw_weight(), STAKE / 2);
 		worker.jobs_done = 90;
