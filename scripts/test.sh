@@ -21,6 +21,11 @@ timed "build verity-node" cargo build --release -p verity-node
 timed "cargo test" cargo test --release --workspace
 # The off-chain workspace (verity-ml, verity-worker) is rooted at ml/: burn's and subxt's
 # dependencies stay out of the chain's feature set, in a target directory of their own.
+# The end-to-end dispute suite runs cheating workers: the worker built with the `faults`
+# feature, kept beside the real one as `verity-worker-faults`. The real one is built last.
+timed "build verity-worker-faults" bash -c 'env CARGO_TARGET_DIR="$ML_TARGET_DIR" \
+	cargo build --release --manifest-path ml/Cargo.toml -p verity-worker --features faults &&
+	cp "$ML_TARGET_DIR/release/verity-worker" "$ML_TARGET_DIR/release/verity-worker-faults"'
 timed "build verity-ml, verity-worker" env CARGO_TARGET_DIR="$ML_TARGET_DIR" \
 	cargo build --release --manifest-path ml/Cargo.toml --workspace --bins
 timed "verity-ml, verity-worker tests" env CARGO_TARGET_DIR="$ML_TARGET_DIR" \

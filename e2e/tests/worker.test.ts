@@ -319,7 +319,7 @@ describe('verity-worker on a dev chain', { skip: !haveFashionMnist() && 'dataset
     const refusers = [...workers.values()].filter((w) => /declining the job.*bad data/s.test(w.log()));
     assert.ok(refusers.length >= 1, 'the assigned workers refused the data');
     const declined = seen.filter(ofJob(id, 'Declined')).length;
-    const noShows = seen.filter(ofJob(id, 'NoShow')).length;
+    const noShows = seen.filter(ofJob(id, 'DeadlineMissed')).length;
     const slashed = seen.filter((s) => s.event.section === 'compute' && s.event.method === 'Slashed').length - slashedBefore;
     // Each assignee declined on chain within the decline window: nobody is slashed.
     assert.ok(declined >= 1, 'the refusals were declined on chain');

@@ -75,12 +75,14 @@ pub static METADATA: &[u8] = include_bytes!("../metadata/verity.scale");
 
 /// An error the runtime returned for a transaction, by name.
 #[derive(Debug, thiserror::Error)]
-#[error("{pallet}.{name}: {docs}")]
+#[error("{pallet}.{name}{reason}: {docs}")]
 pub struct RuntimeError {
 	/// The pallet, e.g. `Compute`.
 	pub pallet: String,
 	/// The error variant, e.g. `TooEarly`.
 	pub name: String,
+	/// What the error carries, e.g. `(UnsupportedScheme)` for `InvalidUri`; empty if nothing.
+	pub reason: String,
 	/// The variant's documentation.
 	pub docs: String,
 }
@@ -287,6 +289,7 @@ fn describe_failure(error: TransactionEventsError) -> anyhow::Error {
 				Ok(details) => anyhow::Error::new(RuntimeError {
 					pallet: details.pallet.name().to_owned(),
 					name: details.variant.name.clone(),
+					reason: error_reason(&module).unwrap_or_default(),
 					docs: details.variant.docs.join(" "),
 				}),
 				Err(_) => anyhow::anyhow!("module error {}", hex::encode(module.bytes())),
@@ -296,6 +299,22 @@ fn describe_failure(error: TransactionEventsError) -> anyhow::Error {
 			anyhow::anyhow!("dispatch failed: {other}")
 		}
 		other => anyhow::Error::new(other),
+	}
+}
+
+/// What a pallet error carries (`InvalidUri(UnsupportedScheme)` → `(UnsupportedScheme)`),
+/// decoded against the metadata; `None` for an error without fields.
+fn error_reason(module: &subxt::error::ModuleError) -> Option<String> {
+	use subxt::ext::scale_value::{Composite, Value, ValueDef};
+	// The runtime's outer error: `Pallet(Error(fields…))`.
+	let root: Value = module.as_root_error().ok()?;
+	let ValueDef::Variant(pallet) = root.value else { return None };
+	let Composite::Unnamed(errors) = pallet.values else { return None };
+	let ValueDef::Variant(error) = errors.into_iter().next()?.value else { return None };
+	match error.values {
+		Composite::Unnamed(fields) if fields.is_empty() => None,
+		Composite::Named(fields) if fields.is_empty() => None,
+		fields => Some(fields.to_string()),
 	}
 }
 
@@ -312,8 +331,7 @@ pub enum CommitKind {
 	Audit,
 	/// A replica's output.
 	Output,
-	/// A juror's vote (the jury role of issue 13 commits with it).
-	#[allow(dead_code)]
+	/// A juror's vote.
 	Vote,
 }
 

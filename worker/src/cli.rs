@@ -144,6 +144,17 @@ struct RunArgs {
 	/// process_dispute).
 	#[arg(long)]
 	no_keeper: bool,
+	/// Replay every training result in its challenge window and challenge the first
+	/// segment that does not replay (a full replay of every job: for operators who want
+	/// the challenger's reward).
+	#[arg(long, conflicts_with = "no_keeper")]
+	watch: bool,
+	/// Cheat in a named way, to test that the protocol catches it (builds with the
+	/// `faults` feature only): corrupt-step=N, skip-steps=A..B, withhold-checkpoints,
+	/// lazy-audit, silent. Repeatable.
+	#[cfg(feature = "faults")]
+	#[arg(long = "fault")]
+	faults: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -517,7 +528,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 					let call = verity::tx().rewards().claim_for(who);
 					tx.submit("rewards.claim_for", &call).await.map_err(explain)?
 				}
-				None => tx.submit("rewards.claim", &verity::tx().rewards().claim()).await.map_err(explain)?,
+				None => tx
+					.submit("rewards.claim", &verity::tx().rewards().claim())
+					.await
+					.map_err(explain)?,
 			};
 			let claimed = expect_event::<verity::rewards::events::Claimed>(&events, "Claimed")?;
 			println!("paid {} to {}", tokens(claimed.amount), claimed.who);
@@ -529,8 +543,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 			let tx = Submitter::new(chain, key.keypair()?);
 			let call = verity::tx().rewards().claim_emission(era);
 			let events = tx.submit("rewards.claim_emission", &call).await.map_err(explain)?;
-			let paid =
-				expect_event::<verity::rewards::events::EmissionClaimed>(&events, "EmissionClaimed")?;
+			let paid = expect_event::<verity::rewards::events::EmissionClaimed>(
+				&events,
+				"EmissionClaimed",
+			)?;
 			println!("era {era}: {} to {}", tokens(paid.amount), paid.who);
 			Ok(())
 		}
@@ -600,7 +616,15 @@ async fn run_worker(chain: Chain, args: RunArgs) -> anyhow::Result<()> {
 	let data = DataDir::open(args.data_dir.clone())?;
 	let content = ContentStore::new(data.content(), args.ipfs_gateway.clone())?;
 	let metrics = Metrics::new()?;
-	let served = crate::serve::serve(args.listen, data.clone()).await?;
+	#[cfg(feature = "faults")]
+	let faults = crate::fault::Faults::parse(&args.faults)?;
+	#[cfg(not(feature = "faults"))]
+	let faults = crate::fault::Faults::default();
+	if faults.any() {
+		tracing::warn!(?faults, "this worker cheats on purpose (fault injection)");
+	}
+	let served =
+		crate::serve::serve(args.listen, data.clone(), faults.withhold_checkpoints).await?;
 	let public_url = args
 		.public_url
 		.clone()
@@ -650,13 +674,14 @@ async fn run_worker(chain: Chain, args: RunArgs) -> anyhow::Result<()> {
 		http: reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build()?,
 		cancel: cancel.clone(),
 		progress_bars: std::io::stderr().is_terminal(),
+		faults,
 	});
 	tokio::spawn(async move {
 		wait_for_signal().await;
 		tracing::info!("stopping: work in progress resumes from its last checkpoint on restart");
 		cancel.store(true, Ordering::Relaxed);
 	});
-	roles::run(ctx, !args.no_keeper).await?;
+	roles::run(ctx, !args.no_keeper, args.watch).await?;
 	tracing::info!("stopped");
 	Ok(())
 }
@@ -989,7 +1014,9 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 				E::OutputRevealed { job, worker, output } if *job == id => {
 					Some(format!("{worker} revealed {}", output_text(output)))
 				}
-				E::NoShow { job, worker } if *job == id => Some(format!("{worker} did not show")),
+				E::DeadlineMissed { job, worker } if *job == id => {
+					Some(format!("{worker} missed a deadline"))
+				}
 				E::Declined { job, worker } if *job == id => Some(format!("{worker} declined")),
 				E::DisputeOpened { dispute, job, .. } if *job == id => {
 					Some(format!("dispute {dispute} opened"))
@@ -1078,8 +1105,8 @@ async fn status(chain: Chain, who: AccountId32) -> anyhow::Result<()> {
 		w.capabilities.max_parameters
 	);
 	println!(
-		"record    {} jobs, {} audits, {} disputes lost",
-		w.jobs_done, w.audits_done, w.disputes_lost
+		"record    {} jobs, {} verifications, {} faults (disputes lost, deadlines missed)",
+		w.jobs_done, w.verifications_done, w.faults
 	);
 	let duties = at.runtime_apis().call(verity::runtime_apis().compute_api().duties(who)).await?;
 	println!("duties    {}", if duties.is_empty() { "none".into() } else { format!("{duties:?}") });

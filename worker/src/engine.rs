@@ -14,6 +14,7 @@ use verity_ml::{Backend, Model, OptimizerConfig, TrainConfig, Trainer};
 use verity_primitives::content::merkle_root;
 use verity_primitives::{ArchitectureSpec, ContentHash, DatasetFormat, Hash256};
 
+use crate::fault::Faults;
 use crate::store::{read_json, write_atomic, write_json, DataDir};
 
 /// A file a job reads: where it is, what it must hash to, how to read it.
@@ -237,6 +238,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, f32) -> bool;
 /// every checkpoint atomically before logging it, and writes the final weights into the
 /// content store. Resuming replays nothing already checkpointed. `None` if `progress`
 /// stopped the run.
+#[allow(clippy::too_many_arguments)]
 pub fn train(
 	plan: &TrainPlan,
 	data: &Dataset,
@@ -244,6 +246,7 @@ pub fn train(
 	validation: Option<&Dataset>,
 	dir: &DataDir,
 	backend: Backend,
+	faults: &Faults,
 	progress: Progress,
 ) -> anyhow::Result<Option<(RunOutcome, Vec<u8>)>> {
 	data.check_fits(&plan.architecture)?;
@@ -267,7 +270,7 @@ pub fn train(
 	let mut segment_loss = 0f64;
 	let mut segment_steps = 0u32;
 	while trainer.step_count() < plan.steps {
-		let loss = trainer.train_step(data)?;
+		let loss = advance(&mut trainer, plan, data, faults, backend)?;
 		let step = trainer.step_count();
 		segment_loss += f64::from(loss);
 		segment_steps += 1;
@@ -317,7 +320,10 @@ pub fn train(
 }
 
 /// Checkpoint 0: the seeded or the base model's weights, zero optimizer state.
-fn initial_checkpoint(plan: &TrainPlan, start: Option<&ParamSet>) -> anyhow::Result<Checkpoint> {
+pub fn initial_checkpoint(
+	plan: &TrainPlan,
+	start: Option<&ParamSet>,
+) -> anyhow::Result<Checkpoint> {
 	let weights = match start {
 		Some(w) => w.clone(),
 		None => verity_ml::model::initial_params(&plan.architecture, plan.config.seed)?,
@@ -369,6 +375,97 @@ fn save_checkpoint(
 		log.segment_losses.push(loss);
 	}
 	write_json(&dir.checkpoint_log(plan.job), log)
+}
+
+/// One step of `plan`'s run, with this worker's faults (none in a release build, where this
+/// is `train_step`). Returns the batch's loss (zero for a skipped step).
+pub fn advance(
+	trainer: &mut Trainer,
+	plan: &TrainPlan,
+	data: &Dataset,
+	faults: &Faults,
+	backend: Backend,
+) -> anyhow::Result<f32> {
+	let next = trainer.step_count().saturating_add(1);
+	if faults.skips(next) {
+		let mut state = trainer.checkpoint();
+		state.step = next;
+		*trainer =
+			Trainer::from_checkpoint(&plan.architecture, plan.config, &state, &backend.device()?)?;
+		return Ok(0.0);
+	}
+	let loss = trainer.train_step(data)?;
+	if faults.corrupt_step == Some(next) {
+		let mut state = trainer.checkpoint();
+		faults.corrupt(&mut state);
+		*trainer =
+			Trainer::from_checkpoint(&plan.architecture, plan.config, &state, &backend.device()?)?;
+	}
+	Ok(loss)
+}
+
+/// Runs `plan` from `from` up to `to_step`, with `faults` (pass `Faults::default()` for an
+/// honest replay).
+pub fn replay_to(
+	plan: &TrainPlan,
+	data: &Dataset,
+	from: &Checkpoint,
+	to_step: u64,
+	backend: Backend,
+	faults: &Faults,
+) -> anyhow::Result<Checkpoint> {
+	anyhow::ensure!(
+		to_step >= from.step,
+		"cannot replay from step {} back to {to_step}",
+		from.step
+	);
+	data.check_fits(&plan.architecture)?;
+	let device = backend.device()?;
+	let mut trainer = Trainer::from_checkpoint(&plan.architecture, plan.config, from, &device)?;
+	while trainer.step_count() < to_step {
+		advance(&mut trainer, plan, data, faults, backend)?;
+	}
+	Ok(trainer.checkpoint())
+}
+
+/// This worker's own state of its run of `plan` at `step`, as its defender serves it: a
+/// checkpoint when `step` is one, else recomputed from the nearest checkpoint before it
+/// (with the worker's faults, so a faulty run stays consistently wrong) and kept on disk
+/// at [`DataDir::state`] for the HTTP server.
+pub fn state_at(
+	plan: &TrainPlan,
+	data: &Dataset,
+	dir: &DataDir,
+	step: u64,
+	backend: Backend,
+	faults: &Faults,
+) -> anyhow::Result<Checkpoint> {
+	let path = dir.state(plan.job, step);
+	if let Ok(bytes) = std::fs::read(&path) {
+		if let Ok((state, _, _)) = Checkpoint::from_bytes(&bytes) {
+			if state.step == step {
+				return Ok(state);
+			}
+		}
+	}
+	let log: RunLog = read_json(&dir.checkpoint_log(plan.job))?
+		.ok_or_else(|| anyhow::anyhow!("no run of job {} on disk", plan.job))?;
+	let (index, _) = log
+		.steps
+		.iter()
+		.enumerate()
+		.filter(|(_, s)| **s <= step)
+		.max_by_key(|(_, s)| **s)
+		.ok_or_else(|| {
+			anyhow::anyhow!("job {}: no checkpoint at or before step {step}", plan.job)
+		})?;
+	let hash =
+		log.hashes.get(index).ok_or_else(|| anyhow::anyhow!("the checkpoint log is torn"))?;
+	let bytes = std::fs::read(dir.checkpoint(plan.job, index as u32))?;
+	let from = checkpoint_with_hash(&bytes, &parse_hash(hash)?)?;
+	let state = replay_to(plan, data, &from, step, backend, faults)?;
+	write_atomic(&path, &state.to_bytes(&plan.architecture, &plan.config)?)?;
+	Ok(state)
 }
 
 /// The outcome of an audit's replay.
@@ -533,20 +630,45 @@ mod tests {
 		let p = plan(23, 5);
 		let data = synthetic(64, &[16], 3, 0.1, 1).unwrap();
 		let (_a, whole_dir) = data_dir();
-		let (whole, whole_weights) =
-			train(&p, &data, None, None, &whole_dir, Backend::NdArray, &mut |_, _| true)
-				.unwrap()
-				.unwrap();
+		let (whole, whole_weights) = train(
+			&p,
+			&data,
+			None,
+			None,
+			&whole_dir,
+			Backend::NdArray,
+			&Faults::default(),
+			&mut |_, _| true,
+		)
+		.unwrap()
+		.unwrap();
 		let (_b, dir) = data_dir();
-		let stopped =
-			train(&p, &data, None, None, &dir, Backend::NdArray, &mut |s, _| s < 12).unwrap();
+		let stopped = train(
+			&p,
+			&data,
+			None,
+			None,
+			&dir,
+			Backend::NdArray,
+			&Faults::default(),
+			&mut |s, _| s < 12,
+		)
+		.unwrap();
 		assert!(stopped.is_none());
 		let log: RunLog = read_json(&dir.checkpoint_log(1)).unwrap().unwrap();
 		assert_eq!(log.steps, vec![0, 5, 10]);
-		let (resumed, resumed_weights) =
-			train(&p, &data, None, None, &dir, Backend::NdArray, &mut |_, _| true)
-				.unwrap()
-				.unwrap();
+		let (resumed, resumed_weights) = train(
+			&p,
+			&data,
+			None,
+			None,
+			&dir,
+			Backend::NdArray,
+			&Faults::default(),
+			&mut |_, _| true,
+		)
+		.unwrap()
+		.unwrap();
 		assert_eq!(resumed.checkpoint_root, whole.checkpoint_root);
 		assert_eq!(resumed.weights, whole.weights);
 		assert_eq!(resumed_weights, whole_weights);
@@ -562,7 +684,9 @@ mod tests {
 		let p = plan(10, 5);
 		let data = synthetic(64, &[16], 3, 0.1, 2).unwrap();
 		let (_d, dir) = data_dir();
-		train(&p, &data, None, None, &dir, Backend::NdArray, &mut |_, _| true).unwrap().unwrap();
+		train(&p, &data, None, None, &dir, Backend::NdArray, &Faults::default(), &mut |_, _| true)
+			.unwrap()
+			.unwrap();
 		let log: RunLog = read_json(&dir.checkpoint_log(1)).unwrap().unwrap();
 		let leaves = log.leaves().unwrap();
 		let load = |i: u32| {
@@ -582,6 +706,44 @@ mod tests {
 		}
 		let verdict = audit_segment(&p, &data, &from, &forged, Backend::NdArray).unwrap();
 		assert!(!verdict.passed && !verdict.exact);
+	}
+
+	#[test]
+	fn a_corrupt_run_is_consistently_wrong_from_the_corrupt_step_on() {
+		let p = plan(20, 10);
+		let data = synthetic(64, &[16], 3, 0.1, 4).unwrap();
+		let (_d, dir) = data_dir();
+		let faults = Faults { corrupt_step: Some(14), ..Faults::default() };
+		train(&p, &data, None, None, &dir, Backend::NdArray, &faults, &mut |_, _| true)
+			.unwrap()
+			.unwrap();
+		let log: RunLog = read_json(&dir.checkpoint_log(1)).unwrap().unwrap();
+		let leaves = log.leaves().unwrap();
+		let load = |i: u32| {
+			checkpoint_with_hash(&std::fs::read(dir.checkpoint(1, i)).unwrap(), &leaves[i as usize])
+				.unwrap()
+		};
+		let (start, end) = (load(1), load(2));
+		// An honest audit of the segment catches it.
+		assert!(!audit_segment(&p, &data, &start, &end, Backend::NdArray).unwrap().passed);
+		// The defender's states between checkpoints: honest before step 14, wrong from it
+		// on, and at the checkpoint the leaf it committed.
+		let honest =
+			|s| replay_to(&p, &data, &start, s, Backend::NdArray, &Faults::default()).unwrap();
+		let defended = |s| state_at(&p, &data, &dir, s, Backend::NdArray, &faults).unwrap();
+		for s in [11, 13] {
+			assert_eq!(defended(s).hash(), honest(s).hash(), "step {s}");
+		}
+		for s in [14, 17] {
+			assert_ne!(defended(s).hash(), honest(s).hash(), "step {s}");
+		}
+		assert_eq!(defended(20).hash(), leaves[2]);
+		assert!(dir.state(1, 17).is_file(), "kept for the HTTP server");
+		// A skipped update leaves the weights as they were.
+		let skip = Faults { skip_steps: Some((12, 13)), ..Faults::default() };
+		let before = replay_to(&p, &data, &start, 11, Backend::NdArray, &skip).unwrap();
+		let after = replay_to(&p, &data, &start, 12, Backend::NdArray, &skip).unwrap();
+		assert_eq!((after.step, &after.weights), (12, &before.weights));
 	}
 
 	#[test]

@@ -9,12 +9,14 @@
 //!
 //! Modules, in pipeline order: [`chain`] (client, codegen, submission), [`jobs`] (reading a
 //! job's references), [`content`] (fetch and verify files), [`engine`] (verity-ml runs),
-//! [`store`] (state on disk), [`serve`] (HTTP), [`metrics`], [`roles`].
+//! [`store`] (state on disk), [`serve`] (HTTP), [`metrics`], [`roles`]; [`fault`] is the
+//! fault injection of test builds.
 
 mod chain;
 mod cli;
 mod content;
 mod engine;
+mod fault;
 mod jobs;
 mod metrics;
 mod roles;

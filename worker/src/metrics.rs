@@ -1,8 +1,8 @@
 //! Prometheus metrics of a worker: what it is doing, how fast it trains, what it earns.
 
 use prometheus::{
-	Encoder, Gauge, GaugeVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-	TextEncoder,
+	CounterVec, Encoder, Gauge, GaugeVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+	Registry, TextEncoder,
 };
 
 /// The worker's metrics, cheap to clone (every handle shares one registry).
@@ -21,6 +21,8 @@ pub struct Metrics {
 	pub audits: IntCounterVec,
 	/// Inference and evaluation replicas completed.
 	pub replicas: IntCounter,
+	/// Seconds spent replaying for disputes, by role (challenger, juror, defender).
+	pub dispute_seconds: CounterVec,
 	/// Keeper calls made, by call.
 	pub keeper_calls: IntCounterVec,
 	/// Transactions by call and outcome (`ok`, `failed`, `error`).
@@ -47,6 +49,10 @@ impl Metrics {
 		let audits =
 			IntCounterVec::new(Opts::new("audits_total", "audits by verdict"), &["verdict"])?;
 		let replicas = IntCounter::new("replicas_total", "inference/evaluation replicas run")?;
+		let dispute_seconds = CounterVec::new(
+			Opts::new("dispute_seconds_total", "seconds spent replaying for disputes, by role"),
+			&["role"],
+		)?;
 		let keeper_calls =
 			IntCounterVec::new(Opts::new("keeper_calls_total", "keeper calls"), &["call"])?;
 		let transactions = IntCounterVec::new(
@@ -65,6 +71,7 @@ impl Metrics {
 		registry.register(Box::new(samples_per_second.clone()))?;
 		registry.register(Box::new(audits.clone()))?;
 		registry.register(Box::new(replicas.clone()))?;
+		registry.register(Box::new(dispute_seconds.clone()))?;
 		registry.register(Box::new(keeper_calls.clone()))?;
 		registry.register(Box::new(transactions.clone()))?;
 		registry.register(Box::new(declined.clone()))?;
@@ -79,6 +86,7 @@ impl Metrics {
 			samples_per_second,
 			audits,
 			replicas,
+			dispute_seconds,
 			keeper_calls,
 			transactions,
 			declined,

@@ -7,6 +7,9 @@
 //!                                          prediction files)
 //! GET /jobs/<job>/checkpoints              the run's checkpoint hashes and Merkle root (JSON)
 //! GET /jobs/<job>/checkpoints/<index>      checkpoint <index> (safetensors)
+//! GET /jobs/<job>/states/<step>            the run's state at <step> (safetensors, the
+//!                                          checkpoint format): a checkpoint, or a state a
+//!                                          defender recomputed for a dispute
 //! GET /health                              200 while the worker runs
 //! ```
 //!
@@ -27,24 +30,31 @@ use tower_http::services::ServeFile;
 use crate::metrics::Metrics;
 use crate::store::DataDir;
 
-/// The router of the public endpoint.
-pub fn router(data: DataDir) -> Router {
-	Router::new()
+/// The router of the public endpoint. `withhold` (the `withhold-checkpoints` fault) serves
+/// nothing of a run.
+pub fn router(data: DataDir, withhold: bool) -> Router {
+	let router = Router::new()
 		.route("/health", get(|| async { "ok" }))
-		.route("/content/{name}", get(content))
-		.route("/jobs/{job}/checkpoints", get(checkpoint_log))
-		.route("/jobs/{job}/checkpoints/{index}", get(checkpoint))
-		.with_state(data)
+		.route("/content/{name}", get(content));
+	let router = if withhold {
+		router
+	} else {
+		router
+			.route("/jobs/{job}/checkpoints", get(checkpoint_log))
+			.route("/jobs/{job}/checkpoints/{index}", get(checkpoint))
+			.route("/jobs/{job}/states/{step}", get(state))
+	};
+	router.with_state(data)
 }
 
 /// Serves the public endpoint on `addr` until the process ends.
-pub async fn serve(addr: SocketAddr, data: DataDir) -> anyhow::Result<SocketAddr> {
+pub async fn serve(addr: SocketAddr, data: DataDir, withhold: bool) -> anyhow::Result<SocketAddr> {
 	let listener = tokio::net::TcpListener::bind(addr)
 		.await
 		.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
 	let local = listener.local_addr()?;
 	tokio::spawn(async move {
-		if let Err(e) = axum::serve(listener, router(data)).await {
+		if let Err(e) = axum::serve(listener, router(data, withhold)).await {
 			tracing::error!(error = %e, "the HTTP server stopped");
 		}
 	});
@@ -112,6 +122,24 @@ async fn checkpoint(
 	file(data.checkpoint(job, index), request).await
 }
 
+async fn state(
+	State(data): State<DataDir>,
+	UrlPath((job, step)): UrlPath<(u64, u64)>,
+	request: Request,
+) -> Response {
+	let recomputed = data.state(job, step);
+	if recomputed.is_file() {
+		return file(recomputed, request).await;
+	}
+	// A checkpoint step: the checkpoint itself.
+	let log: Option<crate::engine::RunLog> =
+		crate::store::read_json(&data.checkpoint_log(job)).ok().flatten();
+	match log.and_then(|log| log.steps.iter().position(|s| *s == step)) {
+		Some(index) => file(data.checkpoint(job, index as u32), request).await,
+		None => (StatusCode::NOT_FOUND, "no such state served here").into_response(),
+	}
+}
+
 async fn file(path: PathBuf, request: Request) -> Response {
 	if !path.is_file() {
 		return (StatusCode::NOT_FOUND, "not served here").into_response();
@@ -146,8 +174,10 @@ mod tests {
 		let name = format!("{}-5", "ab".repeat(32));
 		std::fs::write(data.content().join(&name), b"hello").unwrap();
 		crate::store::write_atomic(&data.checkpoint(3, 1), b"checkpoint one").unwrap();
-		crate::store::write_atomic(&data.checkpoint_log(3), b"{}").unwrap();
-		let app = router(data);
+		let log = crate::engine::RunLog { steps: vec![0, 10], ..Default::default() };
+		crate::store::write_json(&data.checkpoint_log(3), &log).unwrap();
+		crate::store::write_atomic(&data.state(3, 4), b"state four").unwrap();
+		let app = router(data.clone(), false);
 
 		assert_eq!(
 			get_bytes(app.clone(), &format!("/content/{name}"), None).await,
@@ -161,7 +191,21 @@ mod tests {
 			get_bytes(app.clone(), "/jobs/3/checkpoints/1", None).await.1,
 			b"checkpoint one"
 		);
-		assert_eq!(get_bytes(app.clone(), "/jobs/3/checkpoints", None).await.1, b"{}");
+		assert!(get_bytes(app.clone(), "/jobs/3/checkpoints", None).await.1.starts_with(b"{"));
+		// States: a checkpoint step serves the checkpoint, a recomputed one its file.
+		assert_eq!(get_bytes(app.clone(), "/jobs/3/states/10", None).await.1, b"checkpoint one");
+		assert_eq!(get_bytes(app.clone(), "/jobs/3/states/4", None).await.1, b"state four");
+		assert_eq!(get_bytes(app.clone(), "/jobs/3/states/5", None).await.0, StatusCode::NOT_FOUND);
+		// A withholding worker serves none of it.
+		let withheld = router(data, true);
+		assert_eq!(
+			get_bytes(withheld.clone(), "/jobs/3/states/10", None).await.0,
+			StatusCode::NOT_FOUND
+		);
+		assert_eq!(
+			get_bytes(withheld, "/jobs/3/checkpoints/1", None).await.0,
+			StatusCode::NOT_FOUND
+		);
 		assert_eq!(
 			get_bytes(app.clone(), "/jobs/3/checkpoints/2", None).await.0,
 			StatusCode::NOT_FOUND

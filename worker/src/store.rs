@@ -6,8 +6,14 @@
 //! DATA/jobs/<job>/state.json          what this worker has done for the job (JobState)
 //! DATA/jobs/<job>/checkpoints/<i>     checkpoint i of a training run (safetensors)
 //! DATA/jobs/<job>/checkpoints.json    the run's checkpoint hashes and Merkle root
+//! DATA/jobs/<job>/states/<step>       a state of the run between checkpoints, recomputed
+//!                                     for a dispute (defender) and served while it lasts
 //! DATA/audits/<job>-<segment>.json    an audit's verdict and salt, before it is committed
+//! DATA/disputes/<id>.json             this worker's part in a dispute (a juror's vote and
+//!                                     salt, before it is committed)
+//! DATA/disputes/<id>/states/<step>    states a challenger or juror replayed
 //! DATA/keeper.json                    jobs and disputes the keeper watches
+//! DATA/watch/<job>.json               what the watcher concluded for a job
 //! ```
 //!
 //! A salt is written before the commitment that uses it is submitted, so a restart can
@@ -71,6 +77,7 @@ impl DataDir {
 	pub fn open(root: PathBuf) -> anyhow::Result<Self> {
 		fs::create_dir_all(root.join("jobs"))?;
 		fs::create_dir_all(root.join("audits"))?;
+		fs::create_dir_all(root.join("disputes"))?;
 		fs::create_dir_all(root.join("content"))?;
 		Ok(Self { root })
 	}
@@ -100,9 +107,53 @@ impl DataDir {
 		self.job(job).join("checkpoints.json")
 	}
 
+	/// This worker's state of its run of `job` at `step`, recomputed between checkpoints.
+	pub fn state(&self, job: u64, step: u64) -> PathBuf {
+		self.job(job).join("states").join(format!("{step}.safetensors"))
+	}
+
+	/// This worker's record of its part in a dispute.
+	pub fn dispute(&self, id: u64) -> PathBuf {
+		self.root.join("disputes").join(format!("{id}.json"))
+	}
+
+	/// A state this worker replayed for a dispute.
+	pub fn dispute_state(&self, id: u64, step: u64) -> PathBuf {
+		self.root.join("disputes").join(id.to_string()).join(format!("{step}.safetensors"))
+	}
+
+	/// Removes what this worker kept for a dispute that ended.
+	pub fn prune_dispute(&self, id: u64) {
+		let _ = fs::remove_file(self.dispute(id));
+		let _ = fs::remove_dir_all(self.root.join("disputes").join(id.to_string()));
+	}
+
+	/// Dispute ids this worker keeps something for.
+	pub fn disputes_on_disk(&self) -> Vec<u64> {
+		let mut ids: Vec<u64> = fs::read_dir(self.root.join("disputes"))
+			.map(|entries| {
+				entries
+					.filter_map(|e| {
+						let name = e.ok()?.file_name();
+						let name = name.to_str()?;
+						name.strip_suffix(".json").unwrap_or(name).parse().ok()
+					})
+					.collect()
+			})
+			.unwrap_or_default();
+		ids.sort_unstable();
+		ids.dedup();
+		ids
+	}
+
 	/// An audit's verdict and salt.
 	pub fn audit(&self, job: u64, segment: u32) -> PathBuf {
 		self.root.join("audits").join(format!("{job}-{segment}.json"))
+	}
+
+	/// What the watcher concluded for a job.
+	pub fn watch(&self, job: u64) -> PathBuf {
+		self.root.join("watch").join(format!("{job}.json"))
 	}
 
 	/// The keeper's watch list.

@@ -7,12 +7,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
+/** The binaries of the off-chain workspace; `verity-worker-faults` is the worker built with
+ * the `faults` feature (`--fault ...`), which `scripts/test.sh` builds beside the real one. */
+export type Binary = 'verity-worker' | 'verity-worker-faults' | 'verity-ml';
+
 /** Where the off-chain workspace's binaries are (`$ML_TARGET_DIR/release`). */
-export function binary(name: 'verity-worker' | 'verity-ml'): string {
+export function binary(name: Binary): string {
   const dir = process.env.ML_TARGET_DIR ?? join(homedir(), '.cache', 'verity', 'ml-target');
   const path = join(dir, 'release', name);
   if (!existsSync(path)) {
-    throw new Error(`${path} not found: build it with \`cargo build --release --manifest-path ml/Cargo.toml --bins\``);
+    throw new Error(`${path} not found: build it with \`scripts/test.sh\` (or \`cargo build --release --manifest-path ml/Cargo.toml --bins\`)`);
   }
   return path;
 }
@@ -70,11 +74,18 @@ export interface WorkerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `verity-worker run` for the dev account `//<Name>`. */
-export function startWorker(name: string, rpcPort: number, dataDir: string, extra: string[] = []): WorkerProcess {
+/** Starts `verity-worker run` for the dev account `//<Name>` (`verity-worker-faults` for a
+ * worker that cheats on purpose with `--fault ...` in `extra`). */
+export function startWorker(
+  name: string,
+  rpcPort: number,
+  dataDir: string,
+  extra: string[] = [],
+  bin: 'verity-worker' | 'verity-worker-faults' = 'verity-worker',
+): WorkerProcess {
   mkdirSync(dataDir, { recursive: true });
   const child = spawn(
-    binary('verity-worker'),
+    binary(bin),
     [
       'run',
       '--node', `ws://127.0.0.1:${rpcPort}`,

@@ -46,6 +46,11 @@ impl Keeper {
 		write_json(&ctx.data.keeper(), self)
 	}
 
+	/// The open jobs watched.
+	pub fn jobs(&self) -> impl Iterator<Item = u64> + '_ {
+		self.jobs.iter().copied()
+	}
+
 	/// Updates the watch list from the block's events and makes the calls that are due.
 	pub async fn tick(
 		&mut self,
@@ -89,7 +94,7 @@ impl Keeper {
 				}
 				// Freeing a refunding job's bonds goes on at once, a batch per call.
 				ct::JobStatus::Refunding { .. } => Some((0, Call::ProcessJob)),
-				ct::JobStatus::Submitted { challenge_until, .. } if job.disputes.0.is_empty() => {
+				ct::JobStatus::Auditing { challenge_until, .. } if job.disputes.0.is_empty() => {
 					(now > u64::from(challenge_until))
 						.then_some((u64::from(challenge_until) + 1, Call::ProcessJob))
 				}

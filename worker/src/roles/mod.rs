@@ -8,12 +8,15 @@
 //! delays work. Heavy work (training, replay) runs on blocking threads; the in-hand set
 //! keeps one task per duty.
 //!
-//! Pipeline, top to bottom: watch → fetch → train → serve → submit → audit → settle.
+//! Pipeline, top to bottom: watch → fetch → train → serve → submit → audit → dispute
+//! (defend, challenge, judge) → settle.
 
 pub mod auditor;
+pub mod dispute;
 pub mod keeper;
 pub mod replica;
 pub mod trainer;
+pub mod watcher;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +57,8 @@ pub struct Context {
 	pub cancel: Arc<AtomicBool>,
 	/// Whether to draw progress bars (a terminal is attached).
 	pub progress_bars: bool,
+	/// The ways this worker cheats on purpose (fault injection; none in a release build).
+	pub faults: crate::fault::Faults,
 }
 
 impl Context {
@@ -93,8 +98,9 @@ impl Context {
 	}
 }
 
-/// Runs the daemon until `cancel` is set.
-pub async fn run(ctx: Arc<Context>, keeper_enabled: bool) -> anyhow::Result<()> {
+/// Runs the daemon until `cancel` is set. `watch` (which needs the keeper's list of jobs)
+/// replays every training result and challenges bad segments.
+pub async fn run(ctx: Arc<Context>, keeper_enabled: bool, watch: bool) -> anyhow::Result<()> {
 	let in_hand: Arc<Mutex<HashSet<String>>> = Arc::default();
 	let mut keeper = keeper::Keeper::load(&ctx.data)?;
 	if keeper_enabled {
@@ -143,6 +149,16 @@ pub async fn run(ctx: Arc<Context>, keeper_enabled: bool) -> anyhow::Result<()> 
 			if keeper_enabled {
 				if let Err(e) = keeper.tick(&ctx, &at, &in_hand).await {
 					tracing::warn!(block = number, error = %e, "keeper");
+				}
+			}
+			if watch {
+				for id in keeper.jobs() {
+					let (ctx, api, hash) = (ctx.clone(), ctx.chain.api.clone(), at.block_hash());
+					spawn_once(&in_hand, format!("watch:{id}"), async move {
+						let at = api.at_block(hash).await?;
+						let Some(job) = crate::jobs::job(&at, id).await? else { return Ok(()) };
+						watcher::step(&ctx, &at, id, job).await
+					});
 				}
 			}
 			if number % 10 == 0 {
@@ -235,14 +251,10 @@ async fn tick(
 					auditor::step(&ctx, &at, job, segment, record).await
 				})
 			}
-			ct::Duty::Defend(dispute) | ct::Duty::Challenge(dispute) | ct::Duty::Jury(dispute) => {
-				spawn_once(in_hand, format!("dispute:{dispute}"), async move {
-					tracing::warn!(
-						dispute,
-						"dispute roles (defender, challenger, juror) are not played by this \
-						 worker version"
-					);
-					Ok(())
+			ct::Duty::Defend(id) | ct::Duty::Challenge(id) | ct::Duty::Jury(id) => {
+				spawn_once(in_hand, format!("dispute:{id}"), async move {
+					let at = api.at_block(hash).await?;
+					dispute::step(&ctx, &at, id).await
 				})
 			}
 		}
@@ -250,13 +262,21 @@ async fn tick(
 	Ok(())
 }
 
-/// Removes the files of jobs that ended on chain (checkpoints are served only while the
-/// job can still be audited or challenged; final weights stay in the content store).
+/// Removes the files of jobs and disputes that ended on chain (checkpoints and states are
+/// served only while the job can still be audited or disputed; final weights stay in the
+/// content store).
 async fn prune(ctx: &Context, at: &AtBlock) {
 	for job in ctx.data.jobs_on_disk() {
 		if let Ok(None) = crate::jobs::job(at, job).await {
 			tracing::info!(job, "job ended; pruning its checkpoints");
 			ctx.data.prune_job(job);
+		}
+	}
+	for id in ctx.data.disputes_on_disk() {
+		let dispute =
+			at.runtime_apis().call(verity::runtime_apis().compute_api().dispute(id)).await;
+		if let Ok(None) = dispute {
+			ctx.data.prune_dispute(id);
 		}
 	}
 }

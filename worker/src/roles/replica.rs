@@ -78,7 +78,7 @@ fn decode_output(record: &OutputRecord) -> anyhow::Result<ct::JobOutput> {
 	Ok(ct::JobOutput::decode(&mut &bytes[..])?)
 }
 
-async fn compute(
+pub(super) async fn compute(
 	ctx: &Context,
 	at: &AtBlock,
 	id: u64,

@@ -202,6 +202,7 @@ async fn train(
 	let metrics = ctx.metrics.clone();
 	let cancel = ctx.cancel.clone();
 	let bars = ctx.progress_bars;
+	let faults = ctx.faults.clone();
 	let task_plan = plan.clone();
 	let run =
 		tokio::task::spawn_blocking(move || -> anyhow::Result<Option<(RunOutcome, Vec<u8>)>> {
@@ -241,6 +242,7 @@ async fn train(
 				validation.as_ref(),
 				&dir,
 				backend,
+				&faults,
 				&mut progress,
 			);
 			bar.finish_and_clear();
