@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { Keyring } from '@polkadot/keyring';
+import { u8aToString } from '@polkadot/util';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 
 import { startDevNode, waitForBlock, type DevNode } from './support/devnode.ts';
@@ -47,6 +48,21 @@ describe('verity-node --dev', () => {
       assert.ok(pallets.includes(pallet), `pallet ${pallet} missing from metadata`);
     }
     assert.equal((await api.rpc.system.chain()).toString(), 'Verity Development');
+  });
+
+  it('governs the dev chain at the fast pace, and offers a production preset with no sudo', async () => {
+    const { api } = node;
+    assert.equal((await api.query.origins.trackPace()).toString(), 'Fast');
+    assert.ok((await api.query.sudo.key()).isSome);
+    const presets = (await api.call.genesisBuilder.presetNames()).map((p) => u8aToString(p.toU8a(true)));
+    assert.deepEqual(presets, ['development', 'local_testnet', 'production']);
+    // The runtime answers `Option<Vec<u8>>` (the preset's JSON patch), which Polkadot.js
+    // hands back still SCALE-encoded inside its own `Option<Bytes>`.
+    const answer = await api.call.genesisBuilder.getPreset('production');
+    const json = api.createType('Option<Bytes>', answer.unwrap().toU8a(true)).unwrap();
+    const genesis = JSON.parse(u8aToString(json.toU8a(true)));
+    assert.equal(genesis.sudo.key, null);
+    assert.equal(genesis.origins.pace, 'Production');
   });
 
   it('transfers VRTY from Alice to a fresh account', async () => {

@@ -10,10 +10,11 @@ import type { ApiPromise } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { EventRecord } from '@polkadot/types/interfaces';
-import { u8aConcat, u8aToHex } from '@polkadot/util';
+import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
 
 import { startDevNode, waitForBlock, type DevNode } from './support/devnode.ts';
+import { merkleProof, merkleRoot } from './support/merkle.ts';
 import { submit } from './support/tx.ts';
 
 const UNIT = 10n ** 12n;
@@ -22,39 +23,6 @@ const REWARD = 100n * UNIT;
 const STEPS = 16;
 const INTERVAL = 4;
 const SEGMENTS = STEPS / INTERVAL;
-
-/** One level up the checkpoint Merkle tree of `verity_primitives::content`: pairs hashed
- * with `blake2b-256(0x01 ‖ left ‖ right)`, an odd node carried up. */
-function nextLevel(level: Uint8Array[]): Uint8Array[] {
-  const next: Uint8Array[] = [];
-  for (let i = 0; i < level.length; i += 2) {
-    next.push(
-      i + 1 < level.length ? blake2AsU8a(u8aConcat(new Uint8Array([1]), level[i], level[i + 1]), 256) : level[i],
-    );
-  }
-  return next;
-}
-
-function merkleRoot(leaves: Uint8Array[]): Uint8Array {
-  let level = leaves;
-  while (level.length > 1) level = nextLevel(level);
-  return level[0];
-}
-
-/** `verity_primitives::content::merkle_proof`: the siblings of leaf `index`, bottom level
- * first; an odd node carried up has no sibling at its level. */
-function merkleProof(leaves: Uint8Array[], index: number): Uint8Array[] {
-  const proof: Uint8Array[] = [];
-  let level = leaves;
-  let position = index;
-  while (level.length > 1) {
-    const sibling = level[position ^ 1];
-    if (sibling) proof.push(sibling);
-    level = nextLevel(level);
-    position = Math.floor(position / 2);
-  }
-  return proof;
-}
 
 /** What the transactions behind `events` paid in fees (burned by this runtime). */
 function feesOf(events: EventRecord[]): bigint {

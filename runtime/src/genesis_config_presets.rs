@@ -1,6 +1,10 @@
-//! Genesis presets: `development` (one collator, Alice) and `local_testnet` (Alice and Bob
-//! collate, for a relay-chain network). Both fund the well-known dev accounts and give
-//! Alice the sudo key; no production preset carries sudo.
+//! Genesis presets:
+//! - `development` (one collator, Alice) and `local_testnet` (Alice and Bob collate, for a
+//!   relay-chain network) fund the well-known dev accounts, give Alice the sudo key and run
+//!   governance at [`Pace::Fast`], so a referendum passes in minutes;
+//! - `production` has no sudo key (OpenGov is the only root), governance at
+//!   [`Pace::Production`] and nothing endowed: a launch fills in its token allocation and
+//!   replaces the placeholder collators (Alice, Bob) with its own before building the spec.
 
 use alloc::{vec, vec::Vec};
 use cumulus_primitives_core::ParaId;
@@ -12,11 +16,15 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 use verity_primitives::ArchitectureFamily;
 
+use crate::configs::governance::Pace;
 use crate::{
 	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ComputeConfig,
-	ParachainInfoConfig, PolkadotXcmConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
-	SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+	OriginsConfig, ParachainInfoConfig, PolkadotXcmConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
 };
+
+/// The preset without sudo, at production pace.
+pub const PRODUCTION_RUNTIME_PRESET: &str = "production";
 
 /// The parachain id of the built-in chain specs.
 pub const PARACHAIN_ID: u32 = 2000;
@@ -35,7 +43,8 @@ const ENDOWMENT: Balance = 1_000_000 * UNIT;
 fn verity_genesis(
 	invulnerables: Vec<(AccountId, AuraId)>,
 	endowed_accounts: Vec<AccountId>,
-	root: AccountId,
+	root: Option<AccountId>,
+	pace: Pace,
 	id: ParaId,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -54,7 +63,8 @@ fn verity_genesis(
 				.collect::<Vec<_>>(),
 		},
 		polkadot_xcm: PolkadotXcmConfig { safe_xcm_version: Some(SAFE_XCM_VERSION) },
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: root },
+		origins: OriginsConfig { pace },
 		compute: ComputeConfig {
 			tolerances: vec![
 				(ArchitectureFamily::Mlp, GENESIS_TOLERANCE),
@@ -72,7 +82,8 @@ fn development_genesis() -> Value {
 	verity_genesis(
 		vec![collator(Sr25519Keyring::Alice)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		Pace::Fast,
 		PARACHAIN_ID.into(),
 	)
 }
@@ -81,7 +92,18 @@ fn local_testnet_genesis() -> Value {
 	verity_genesis(
 		vec![collator(Sr25519Keyring::Alice), collator(Sr25519Keyring::Bob)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		Pace::Fast,
+		PARACHAIN_ID.into(),
+	)
+}
+
+fn production_genesis() -> Value {
+	verity_genesis(
+		vec![collator(Sr25519Keyring::Alice), collator(Sr25519Keyring::Bob)],
+		Vec::new(),
+		None,
+		Pace::Production,
 		PARACHAIN_ID.into(),
 	)
 }
@@ -91,6 +113,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		DEV_RUNTIME_PRESET => development_genesis(),
 		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		PRODUCTION_RUNTIME_PRESET => production_genesis(),
 		_ => return None,
 	};
 	serde_json::to_vec(&patch).ok()
@@ -98,5 +121,9 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 
 /// The names of every preset this runtime offers.
 pub fn preset_names() -> Vec<PresetId> {
-	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
+	vec![
+		PresetId::from(DEV_RUNTIME_PRESET),
+		PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(PRODUCTION_RUNTIME_PRESET),
+	]
 }

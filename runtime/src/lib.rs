@@ -185,7 +185,8 @@ mod runtime {
 	#[runtime::pallet_index(11)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
-	// Sudo has a key only in the development and local presets; OpenGov replaces it.
+	// Sudo has a key only in the development and local presets; the production preset
+	// has none, and OpenGov (50..=55) decides instead.
 	#[runtime::pallet_index(15)]
 	pub type Sudo = pallet_sudo;
 
@@ -218,6 +219,21 @@ mod runtime {
 	pub type Proxy = pallet_proxy;
 	#[runtime::pallet_index(42)]
 	pub type Multisig = pallet_multisig;
+
+	// Governance: OpenGov. Token holders decide by referendum on the tracks of
+	// `configs::governance::tracks`; the treasury is spent the same way.
+	#[runtime::pallet_index(50)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(51)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(52)]
+	pub type Treasury = pallet_treasury;
+	#[runtime::pallet_index(53)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(54)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(55)]
+	pub type Origins = crate::configs::governance::origins::pallet_verity_origins;
 
 	// Verity: the machine-learning market.
 	#[runtime::pallet_index(60)]

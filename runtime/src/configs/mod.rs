@@ -1,6 +1,7 @@
 //! Configuration of every pallet in the runtime, one file per concern.
 
 mod collators;
+pub mod governance;
 mod monetary;
 pub mod parachain;
 mod system;

@@ -66,6 +66,8 @@ pub enum ProxyType {
 	NonTransfer,
 	/// Only cancelling another proxy's announced call.
 	CancelProxy,
+	/// Only governance: proposals, votes, treasury spends.
+	Governance,
 }
 
 impl InstanceFilter<RuntimeCall> for ProxyType {
@@ -81,6 +83,14 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				RuntimeCall::Proxy(pallet_proxy::Call::reject_announcement { .. })
 					| RuntimeCall::Utility(..)
 					| RuntimeCall::Multisig(..)
+			),
+			ProxyType::Governance => matches!(
+				call,
+				RuntimeCall::Preimage(..)
+					| RuntimeCall::Referenda(..)
+					| RuntimeCall::ConvictionVoting(..)
+					| RuntimeCall::Treasury(..)
+					| RuntimeCall::Utility(..)
 			),
 		}
 	}

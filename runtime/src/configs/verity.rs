@@ -3,25 +3,27 @@
 
 use frame_support::{
 	parameter_types,
-	traits::{ConstU32, Get, Randomness},
+	traits::{ConstU32, EitherOf, Get, Randomness},
 	PalletId,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, EnsureRoot};
 use sp_runtime::{
-	traits::{AccountIdConversion, BlakeTwo256, Hash as _},
+	traits::{BlakeTwo256, Hash as _},
 	Perbill,
 };
 
+use super::governance::{Arbitration, MarketAdmin, TreasuryAccount};
 use crate::{
 	deposit, AccountId, Balance, Balances, BlockNumber, Datasets, Hash, Models, ParachainInfo,
 	Rewards, Runtime, RuntimeEvent, RuntimeHoldReason, System, UNIT,
 };
 
+/// Root, or a passed `market_admin` referendum.
+pub type MarketAdminOrRoot = EitherOf<EnsureRoot<AccountId>, MarketAdmin>;
+/// Root, or a passed `arbitration` referendum.
+pub type ArbitrationOrRoot = EitherOf<EnsureRoot<AccountId>, Arbitration>;
+
 parameter_types! {
-	/// The treasury's account: the one pallet-treasury derives from this id, so slashes
-	/// already land where OpenGov will spend them.
-	pub const TreasuryPalletId: PalletId = PalletId(*b"py/trsry");
-	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
 	/// A listing's record and its two index entries.
 	pub const ListingDepositBase: Balance = deposit(3, 0);
 	pub const ListingDepositPerByte: Balance = deposit(0, 1);
@@ -41,8 +43,7 @@ impl pallet_datasets::Config for Runtime {
 	type FlagSlash = FlagSlash;
 	type FlaggerReward = FlaggerReward;
 	type Treasury = TreasuryAccount;
-	// Root until OpenGov lands; then a referendum track.
-	type FlagOrigin = EnsureRoot<AccountId>;
+	type FlagOrigin = MarketAdminOrRoot;
 	type MaxDescriptionLen = ConstU32<512>;
 	type MaxAllowList = ConstU32<64>;
 	type MaxReasonLen = ConstU32<256>;
@@ -63,7 +64,6 @@ impl pallet_models::Config for Runtime {
 const HOURS: BlockNumber = 600;
 
 parameter_types! {
-	/// The compute market's starting parameters; governance (`ParamsOrigin`) tunes them.
 	/// The compute market's starting parameters; governance (`ParamsOrigin`) tunes them.
 	/// One definition, shared with the pallet's strategy simulation, which proves that no
 	/// cheating strategy pays under them.
@@ -125,9 +125,8 @@ impl pallet_compute::Config for Runtime {
 	type Rewards = Rewards;
 	type Treasury = TreasuryAccount;
 	type DefaultParams = ComputeParams;
-	// Root until OpenGov lands; then referendum tracks.
-	type ParamsOrigin = EnsureRoot<AccountId>;
-	type AppealOrigin = EnsureRoot<AccountId>;
+	type ParamsOrigin = MarketAdminOrRoot;
+	type AppealOrigin = ArbitrationOrRoot;
 	type MaxWorkers = ConstU32<128>;
 	type MaxDatasetsPerJob = ConstU32<4>;
 	type MaxLineageDepth = ConstU32<2>;
@@ -158,7 +157,8 @@ impl pallet_rewards::Config for Runtime {
 	// A day per emission era; a worker has four weeks to claim an era's emission.
 	type EraLength = ConstU32<{ 24 * HOURS }>;
 	type HistoryDepth = ConstU32<28>;
-	// Root until OpenGov lands; then a referendum track.
+	// Emission changes the supply every holder bears: the root track's bar, not a
+	// market track's.
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = pallet_rewards::weights::SubstrateWeight<Runtime>;
 }
