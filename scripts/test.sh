@@ -31,3 +31,9 @@ timed "build verity-ml, verity-worker" env CARGO_TARGET_DIR="$ML_TARGET_DIR" \
 timed "verity-ml, verity-worker tests" env CARGO_TARGET_DIR="$ML_TARGET_DIR" \
 	cargo test --release --manifest-path ml/Cargo.toml --workspace
 timed "e2e (Polkadot.js and verity-worker against verity-node --dev)" bash -c 'cd e2e && npm test'
+# Containers: Dockerfiles linted, the compose file validated, and (with podman) the images
+# built from the binaries above and run: a node producing blocks, a worker registering.
+timed "docker (hadolint, compose schema, podman images)" docker/test.sh
+# A real relay-chain network (zombienet): runs when the relay binaries are built
+# (scripts/relay-binaries.sh, kept out of this command's cold path), else says it skipped.
+timed "zombienet (rococo-local + two collators)" zombienet/test.sh

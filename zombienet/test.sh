@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Spawns zombienet/network.toml (two rococo-local validators, two verity-node collators)
+# with zombienet's native provider and runs zombienet/verity.zndsl against it. Run by
+# scripts/test.sh; skips, saying so, when the relay-chain binaries are not built
+# (scripts/relay-binaries.sh). The network's files and logs stay in the printed directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+relay_bin="${VERITY_RELAY_DIR:-$HOME/.cache/verity/relay}/bin"
+for bin in polkadot polkadot-prepare-worker polkadot-execute-worker; do
+	if ! [ -x "$relay_bin/$bin" ]; then
+		echo "zombienet: SKIPPED the relay-chain network test: $relay_bin/$bin is not built" \
+			"(scripts/relay-binaries.sh builds it, about 2 hours on 2 cores)"
+		exit 0
+	fi
+done
+[ -x "$CARGO_TARGET_DIR/release/verity-node" ] || { echo "zombienet: verity-node is not built"; exit 1; }
+export PATH="$relay_bin:$CARGO_TARGET_DIR/release:$PATH"
+
+if [ ! -d zombienet/node_modules ] || [ zombienet/package-lock.json -nt zombienet/node_modules/.package-lock.json ]; then
+	(cd zombienet && npm ci --no-fund --no-audit)
+fi
+echo "zombienet: $(polkadot --version), $(verity-node --version)"
+network_dir=$(mktemp -d)/network
+echo "zombienet: network files and logs in $network_dir"
+start=$SECONDS
+zombienet/node_modules/.bin/zombienet --provider native --logType text --dir "$network_dir" \
+	test zombienet/verity.zndsl
+echo "zombienet: verity.zndsl passed in $((SECONDS - start)) s"
