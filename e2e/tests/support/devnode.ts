@@ -17,8 +17,10 @@ export interface DevNode {
   rpcPort: number;
   /** The tail of the node's output. */
   log(): string;
-  /** Stops the node and removes its database. */
+  /** Stops the node (SIGINT) and removes its database, unless the caller gave the base path. */
   stop(): Promise<void>;
+  /** Kills the node with SIGKILL, as a crash or an OOM kill would, and leaves its database. */
+  kill(): Promise<void>;
 }
 
 function nodeBinary(): string {
@@ -78,17 +80,22 @@ async function connect(rpcPort: number, child: ChildProcess, log: () => string):
   return ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
 }
 
-/** Starts `verity-node --dev` with a block every `blockTimeMs` milliseconds. */
-export async function startDevNode(blockTimeMs = 500): Promise<DevNode> {
+/**
+ * Starts `verity-node --dev` with a block every `blockTimeMs` milliseconds. With
+ * `basePath` the chain lives there and outlives the node (a restart on the same path
+ * continues the chain); without, in a temporary directory removed by `stop()`.
+ */
+export async function startDevNode(blockTimeMs = 500, basePath?: string): Promise<DevNode> {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
-  const basePath = mkdtempSync(join(tmpdir(), 'verity-e2e-'));
+  const ownsBasePath = basePath === undefined;
+  const dataDir = basePath ?? mkdtempSync(join(tmpdir(), 'verity-e2e-'));
   const child = spawn(
     nodeBinary(),
     [
       '--dev',
       `--dev-block-time=${blockTimeMs}`,
-      `--base-path=${basePath}`,
+      `--base-path=${dataDir}`,
       `--rpc-port=${rpcPort}`,
       `--port=${p2pPort}`,
       '--no-prometheus',
@@ -114,7 +121,7 @@ export async function startDevNode(blockTimeMs = 500): Promise<DevNode> {
       await exited;
       clearTimeout(timer);
     }
-    rmSync(basePath, { recursive: true, force: true });
+    if (ownsBasePath) rmSync(dataDir, { recursive: true, force: true });
   };
 
   try {
@@ -126,6 +133,14 @@ export async function startDevNode(blockTimeMs = 500): Promise<DevNode> {
       async stop() {
         await api.disconnect();
         await stopChild();
+      },
+      async kill() {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGKILL');
+          await exited;
+        }
+        await api.disconnect();
       },
     };
   } catch (error) {
