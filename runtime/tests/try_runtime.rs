@@ -7,38 +7,10 @@
 
 use frame_support::traits::{GetStorageVersion, TryState, TryStateSelect};
 use frame_try_runtime::UpgradeCheckSelect;
-use verity_runtime::{
-	genesis_config_presets, AllPalletsWithSystem, Executive, Runtime, RuntimeGenesisConfig,
-};
+use verity_runtime::{AllPalletsWithSystem, Executive, Runtime};
 
-/// Writes `patch` over `base`: objects merge key by key, anything else replaces.
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			}
-		}
-		(base, patch) => *base = patch,
-	}
-}
-
-/// The state the `development` chain spec starts from: the preset is a patch over the
-/// default genesis config, as the node's chain-spec builder applies it.
-fn development_genesis() -> sp_io::TestExternalities {
-	let mut ext = sp_io::TestExternalities::default();
-	ext.execute_with(|| {
-		let preset = genesis_config_presets::get_preset(&"development".into())
-			.expect("the runtime has a development preset");
-		let mut config = serde_json::to_value(RuntimeGenesisConfig::default())
-			.expect("the default genesis config serializes");
-		merge(&mut config, serde_json::from_slice(&preset).expect("the preset is JSON"));
-		let config = serde_json::to_vec(&config).expect("the genesis config serializes");
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(config)
-			.expect("the development preset builds");
-	});
-	ext
-}
+mod common;
+use common::development_genesis;
 
 #[test]
 fn runtime_upgrade_checks_pass_on_the_development_genesis() {
