@@ -5,6 +5,7 @@
 # weight-vs-time checked after every block. Prints the seed; the same seed replays the run.
 #
 #   scripts/fuzz.sh [SECONDS] [SEED]      (default 120 s, seed from the clock)
+#   VERITY_FUZZ_EXTRINSICS=1000000 scripts/fuzz.sh 7200    (a long run: stops at a million)
 #
 # It compiles with the `try-runtime` feature set (as scripts/try-runtime.sh; shared).
 set -euo pipefail
