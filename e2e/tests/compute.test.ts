@@ -11,10 +11,18 @@ import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { EventRecord } from '@polkadot/types/interfaces';
 import { u8aToHex } from '@polkadot/util';
-import { blake2AsU8a, cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
+import { cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
 
 import { startDevNode, waitForBlock, type DevNode } from './support/devnode.ts';
-import { merkleProof, merkleRoot } from './support/merkle.ts';
+import {
+  commitmentOf,
+  FULL_AUDIT,
+  listDataset,
+  registerWorker,
+  submitRandomResult,
+  trainSpec as marketTrainSpec,
+} from './support/market.ts';
+import { merkleProof } from './support/merkle.ts';
 import { submit } from './support/tx.ts';
 
 const UNIT = 10n ** 12n;
@@ -74,21 +82,9 @@ describe('compute market', () => {
   const accrued = async (who: string) => (await api.query.rewards.accrued(who)).toBigInt();
   const free = async (who: string) => (await api.query.system.account(who)).data.free.toBigInt();
 
-  const trainSpec = (seed: number, base: object = { Fresh: { Mlp: { inputs: 784, hidden: [32], outputs: 10, activation: 'Relu' } } }) => ({
-    Train: {
-      base,
-      datasets: [dataset],
-      validation: null,
-      optimizer: { Sgd: { learningRate: 10_000_000, momentum: 900_000_000 } },
-      batchSize: 64,
-      steps: STEPS,
-      seed,
-      checkpointInterval: INTERVAL,
-      licence: 'Cc0',
-      inferencePrice: UNIT,
-    },
-  });
-  const fullAudit = { auditRate: 1_000_000_000, replicas: 0 };
+  const trainSpec = (seed: number, base?: object) =>
+    marketTrainSpec({ dataset, seed, steps: STEPS, interval: INTERVAL, base });
+  const fullAudit = FULL_AUDIT;
 
   const postTraining = async (seed: number, base?: object, poster: KeyringPair = alice): Promise<number> => {
     const id = (await api.query.compute.nextJobId()).toNumber();
@@ -108,19 +104,7 @@ describe('compute market', () => {
 
   const submitResult = async (id: number) => {
     const trainer = workers[(await jobOf(id)).assignees[0].worker.toString()];
-    const leaves = Array.from({ length: SEGMENTS + 1 }, () => randomAsU8a(32));
-    leavesOf[id] = leaves;
-    await submit(
-      api,
-      api.tx.compute.submitResult(id, {
-        weights: { root: u8aToHex(randomAsU8a(32)), size: 942_000 },
-        weightsUri: `https://${trainer.meta.name}.example/jobs/${id}/weights.safetensors`,
-        checkpointRoot: u8aToHex(merkleRoot(leaves)),
-        checkpoints: SEGMENTS + 1,
-        metrics: { finalLossMicros: 410_000, validationCorrect: 0, validationTotal: 0 },
-      }),
-      trainer,
-    );
+    leavesOf[id] = await submitRandomResult(api, id, trainer, SEGMENTS + 1);
     return trainer;
   };
 
@@ -147,17 +131,12 @@ describe('compute market', () => {
     const reportOf = (segment: number) => ({ endState: u8aToHex(leaves[segment + 1]), passed: true });
     for (const audit of audits) {
       const segment = audit.segment.toNumber();
-      const commitment = blake2AsU8a(
-        api
-          .createType('(Bytes, u64, AccountId32, (u32, ([u8; 32], bool)), [u8; 32])', [
-            'verity/compute/audit',
-            id,
-            audit.auditor,
-            [segment, [leaves[segment + 1], true]],
-            salt,
-          ])
-          .toU8a(),
-        256,
+      const commitment = commitmentOf(
+        api,
+        { kind: 'audit', segment, endState: leaves[segment + 1], passed: true },
+        id,
+        audit.auditor.toString(),
+        salt,
       );
       await submit(api, api.tx.compute.commitAudit(id, segment, commitment), workers[audit.auditor.toString()]);
     }
@@ -214,20 +193,7 @@ describe('compute market', () => {
     for (const pair of [dataOwner, tuner]) {
       await submit(api, api.tx.balances.transferKeepAlive(pair.address, 1_000n * UNIT), alice);
     }
-    dataset = (await api.query.datasets.nextDatasetId()).toNumber();
-    await submit(
-      api,
-      api.tx.datasets.register(
-        { root: u8aToHex(randomAsU8a(32)), size: 30_000_000 },
-        'https://data.example.org/fashion-mnist/train.tar',
-        'IdxArchive',
-        'CcBy4',
-        UNIT,
-        'Public',
-        'Fashion-MNIST training set',
-      ),
-      dataOwner,
-    );
+    dataset = await listDataset(api, dataOwner);
   });
 
   after(async () => {
@@ -236,15 +202,7 @@ describe('compute market', () => {
 
   it('registers staked workers with their capabilities', async () => {
     for (const pair of Object.values(workers)) {
-      const { events } = await submit(
-        api,
-        api.tx.compute.registerWorker(
-          STAKE,
-          { backend: 'Cpu', device: 'e2e cpu', memoryMib: 8_192, maxParameters: 1_000_000, determinism: 1 },
-          `https://${pair.meta.name}.example`,
-        ),
-        pair,
-      );
+      const { events } = await registerWorker(api, pair, STAKE);
       assert.ok(events.some(({ event }) => api.events.compute.WorkerRegistered.is(event)));
       const worker = (await api.query.compute.workers(pair.address)).unwrap();
       assert.equal(worker.stake.toBigInt(), STAKE);

@@ -26,6 +26,7 @@ import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 
 import { startDevNode, waitForBlock, type DevNode } from './support/devnode.ts';
+import { registerWorker } from './support/market.ts';
 import { submit } from './support/tx.ts';
 
 const UNIT = 10n ** 12n;
@@ -87,7 +88,7 @@ describe('a dev node killed with -9 and restarted', () => {
     await cryptoWaitReady();
     const keyring = new Keyring({ type: 'sr25519' });
     const alice = keyring.addFromUri('//Alice');
-    const bob = keyring.addFromUri('//Bob');
+    const bob = keyring.addFromUri('//Bob', { name: 'bob' });
     const payee = keyring.addFromUri('//Faults//Payee');
 
     node = await startDevNode(500, basePath);
@@ -95,15 +96,7 @@ describe('a dev node killed with -9 and restarted', () => {
 
     // State that must survive every crash: a transfer, a registered worker, a listing.
     await submit(api, api.tx.balances.transferKeepAlive(payee.address, 5n * UNIT), alice);
-    await submit(
-      api,
-      api.tx.compute.registerWorker(
-        STAKE,
-        { backend: 'Cpu', device: 'faults cpu', memoryMib: 4_096, maxParameters: 1_000_000, determinism: 1 },
-        'https://bob.example',
-      ),
-      bob,
-    );
+    await registerWorker(api, bob, STAKE);
     const datasetId = (await api.query.datasets.nextDatasetId()).toNumber();
     await submit(
       api,

@@ -12,11 +12,12 @@ import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { EventRecord } from '@polkadot/types/interfaces';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { blake2AsU8a, cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
+import { cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
 
 import { startDevNode, waitForBlock, type DevNode } from './support/devnode.ts';
 import { describePassage, passReferendum } from './support/governance.ts';
-import { merkleProof, merkleRoot } from './support/merkle.ts';
+import { commitmentOf, FULL_AUDIT, listDataset, registerWorker, submitRandomResult, trainSpec } from './support/market.ts';
+import { merkleProof } from './support/merkle.ts';
 import { submit } from './support/tx.ts';
 
 const UNIT = 10n ** 12n;
@@ -137,50 +138,14 @@ describe('governance by referendum (OpenGov)', () => {
 
   it('overturns a jury\'s verdict by an arbitration referendum, moving the slash', async () => {
     // Five staked workers: a trainer, a challenger and the three jurors.
-    for (const pair of workers) {
-      await submit(
-        api,
-        api.tx.compute.registerWorker(
-          2_000n * UNIT,
-          { backend: 'Cpu', device: 'e2e cpu', memoryMib: 8_192, maxParameters: 1_000_000, determinism: 1 },
-          `https://${pair.meta.name}.example`,
-        ),
-        pair,
-      );
-    }
-    const dataset = (await api.query.datasets.nextDatasetId()).toNumber();
-    await submit(
-      api,
-      api.tx.datasets.register(
-        { root: u8aToHex(randomAsU8a(32)), size: 30_000_000 },
-        'https://data.example.org/fashion-mnist/train.tar',
-        'IdxArchive',
-        'CcBy4',
-        UNIT,
-        'Public',
-        'Fashion-MNIST training set',
-      ),
-      alice,
-    );
+    for (const pair of workers) await registerWorker(api, pair, 2_000n * UNIT);
+    const dataset = await listDataset(api, alice);
     const job = (await api.query.compute.nextJobId()).toNumber();
     await submit(
       api,
       api.tx.compute.postJob(
-        {
-          Train: {
-            base: { Fresh: { Mlp: { inputs: 784, hidden: [32], outputs: 10, activation: 'Relu' } } },
-            datasets: [dataset],
-            validation: null,
-            optimizer: { Sgd: { learningRate: 10_000_000, momentum: 900_000_000 } },
-            batchSize: 64,
-            steps: STEPS,
-            seed: 1,
-            checkpointInterval: INTERVAL,
-            licence: 'Cc0',
-            inferencePrice: UNIT,
-          },
-        },
-        { auditRate: 1_000_000_000, replicas: 0 },
+        trainSpec({ dataset, seed: 1, steps: STEPS, interval: INTERVAL }),
+        FULL_AUDIT,
         100n * UNIT,
         100,
         10_000n * UNIT,
@@ -189,18 +154,7 @@ describe('governance by referendum (OpenGov)', () => {
     );
     const byAddress = (address: string) => workers.find((w) => w.address === address)!;
     const trainer = byAddress((await api.query.compute.jobs(job)).unwrap().assignees[0].worker.toString());
-    const leaves = Array.from({ length: STEPS / INTERVAL + 1 }, () => randomAsU8a(32));
-    await submit(
-      api,
-      api.tx.compute.submitResult(job, {
-        weights: { root: u8aToHex(randomAsU8a(32)), size: 942_000 },
-        weightsUri: `https://${trainer.meta.name}.example/jobs/${job}/weights.safetensors`,
-        checkpointRoot: u8aToHex(merkleRoot(leaves)),
-        checkpoints: leaves.length,
-        metrics: { finalLossMicros: 410_000, validationCorrect: 0, validationTotal: 0 },
-      }),
-      trainer,
-    );
+    const leaves = await submitRandomResult(api, job, trainer, STEPS / INTERVAL + 1);
 
     // A challenger disputes that the run starts from the job's seed; the trainer reveals
     // its first checkpoint and a jury of the other three workers is drawn.
@@ -221,10 +175,7 @@ describe('governance by referendum (OpenGov)', () => {
     // The jury finds for the trainer.
     const salt = randomAsU8a(32);
     for (const juror of jurors) {
-      const commitment = blake2AsU8a(
-        api.createType('(Bytes, u64, AccountId32, bool, [u8; 32])', ['verity/compute/vote', dispute, juror.address, true, salt]).toU8a(),
-        256,
-      );
+      const commitment = commitmentOf(api, { kind: 'vote', defenderCorrect: true }, dispute, juror.address, salt);
       await submit(api, api.tx.compute.commitVote(dispute, commitment), juror);
     }
     for (const juror of jurors) {
