@@ -34,8 +34,7 @@ use frame_support::{
 	weights::Weight,
 };
 use pallet_compute::{
-	Capabilities, JobSpec, Metrics, Optimizer, TrainBase, TrainResult, TrainSpec,
-	Verification,
+	Capabilities, JobSpec, Metrics, Optimizer, TrainBase, TrainResult, TrainSpec, Verification,
 };
 use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_keyring::Sr25519Keyring;
@@ -87,7 +86,7 @@ impl Input<'_> {
 			Some((first, rest)) => {
 				self.data = rest;
 				*first
-			},
+			}
 			None => 0,
 		}
 	}
@@ -189,7 +188,11 @@ fn keys() -> &'static [(Sr25519Keyring, sp_core::sr25519::Pair, AccountId)] {
 }
 
 fn account(key: Sr25519Keyring) -> AccountId {
-	keys().iter().find(|(k, _, _)| *k == key).map(|(_, _, id)| id.clone()).unwrap_or_else(|| key.to_account_id())
+	keys()
+		.iter()
+		.find(|(k, _, _)| *k == key)
+		.map(|(_, _, id)| id.clone())
+		.unwrap_or_else(|| key.to_account_id())
 }
 
 fn content(input: &mut Input) -> ContentHash {
@@ -208,7 +211,11 @@ fn mlp(input: &mut Input) -> ArchitectureSpec {
 
 fn capabilities(input: &mut Input) -> Capabilities<frame_support::traits::ConstU32<64>> {
 	Capabilities {
-		backend: if input.bool() { pallet_compute::Backend::Cpu } else { pallet_compute::Backend::Gpu },
+		backend: if input.bool() {
+			pallet_compute::Backend::Cpu
+		} else {
+			pallet_compute::Backend::Gpu
+		},
 		device: BoundedVec::truncate_from(b"fuzz cpu".to_vec()),
 		memory_mib: 8_192,
 		max_parameters: if input.below(8) == 0 { 10 } else { 10_000_000 },
@@ -235,7 +242,9 @@ fn checkpoint_leaves(job: u64, count: u32) -> Vec<[u8; 32]> {
 }
 
 fn proof(job: u64, count: u32, index: u32) -> pallet_compute::MerkleProof {
-	let proof = verity_primitives::content::merkle_proof(&checkpoint_leaves(job, count), index as usize).unwrap_or_default();
+	let proof =
+		verity_primitives::content::merkle_proof(&checkpoint_leaves(job, count), index as usize)
+			.unwrap_or_default();
 	BoundedVec::truncate_from(proof)
 }
 
@@ -266,8 +275,12 @@ fn keyring_of(who: &AccountId) -> Option<Sr25519Keyring> {
 
 /// Calls that need a party's knowledge (commitments, reveals, bisection moves), signed by
 /// that party; `None` when the chain holds nothing to act on.
-fn party_call(input: &mut Input, job_id: u64, dispute_id: u64) -> Option<(Sr25519Keyring, RuntimeCall)> {
-	use pallet_compute::{CommitKind, Call as Compute, Pallet as ComputePallet};
+fn party_call(
+	input: &mut Input,
+	job_id: u64,
+	dispute_id: u64,
+) -> Option<(Sr25519Keyring, RuntimeCall)> {
+	use pallet_compute::{Call as Compute, CommitKind, Pallet as ComputePallet};
 	let job = pallet_compute::Jobs::<Runtime>::get(job_id);
 	let dispute = pallet_compute::Disputes::<Runtime>::get(dispute_id);
 	Some(match input.below(9) {
@@ -296,42 +309,57 @@ fn party_call(input: &mut Input, job_id: u64, dispute_id: u64) -> Option<(Sr2551
 				}
 			};
 			(keyring_of(&who)?, call.into())
-		},
+		}
 		2 => {
 			let job = job?;
-			let assignee = job.assignees.get(input.below(job.assignees.len().max(1) as u32) as usize)?;
+			let assignee =
+				job.assignees.get(input.below(job.assignees.len().max(1) as u32) as usize)?;
 			let who = assignee.worker.clone();
-			let output = pallet_compute::JobOutput::Score { correct: (job_id % 7) as u32, total: 10 };
+			let output =
+				pallet_compute::JobOutput::Score { correct: (job_id % 7) as u32, total: 10 };
 			let salt = salt(job_id, &who);
 			let call = if assignee.commitment.is_none() {
-				let commitment =
-					ComputePallet::<Runtime>::commitment_of(CommitKind::Output, job_id, &who, output, &salt);
+				let commitment = ComputePallet::<Runtime>::commitment_of(
+					CommitKind::Output,
+					job_id,
+					&who,
+					output,
+					&salt,
+				);
 				Compute::commit_output { job: job_id, commitment }
 			} else {
 				Compute::reveal_output { job: job_id, output, salt }
 			};
 			(keyring_of(&who)?, call.into())
-		},
+		}
 		3 | 4 => {
 			let dispute = dispute?;
-			let juror = dispute.jurors.get(input.below(dispute.jurors.len().max(1) as u32) as usize)?;
+			let juror =
+				dispute.jurors.get(input.below(dispute.jurors.len().max(1) as u32) as usize)?;
 			let who = juror.who.clone();
 			let vote = dispute_id % 3 != 0;
 			let salt = salt(dispute_id, &who);
 			let call = if juror.commitment.is_none() {
-				let commitment =
-					ComputePallet::<Runtime>::commitment_of(CommitKind::Vote, dispute_id, &who, vote, &salt);
+				let commitment = ComputePallet::<Runtime>::commitment_of(
+					CommitKind::Vote,
+					dispute_id,
+					&who,
+					vote,
+					&salt,
+				);
 				Compute::commit_vote { dispute: dispute_id, commitment }
 			} else {
 				Compute::reveal_vote { dispute: dispute_id, defender_correct: vote, salt }
 			};
 			(keyring_of(&who)?, call.into())
-		},
+		}
 		5 => {
 			let dispute = dispute?;
 			let job = pallet_compute::Jobs::<Runtime>::get(dispute.job)?;
 			let count = checkpoints_of(&job);
-			let pallet_compute::DisputeSubject::Segment { segment, .. } = dispute.subject else { return None };
+			let pallet_compute::DisputeSubject::Segment { segment, .. } = dispute.subject else {
+				return None;
+			};
 			let call = Compute::reveal_endpoints {
 				dispute: dispute_id,
 				start_state: checkpoint_leaf(dispute.job, segment),
@@ -340,17 +368,18 @@ fn party_call(input: &mut Input, job_id: u64, dispute_id: u64) -> Option<(Sr2551
 				end_proof: proof(dispute.job, count, segment + 1),
 			};
 			(keyring_of(&dispute.defender)?, call.into())
-		},
+		}
 		6 => {
 			let dispute = dispute?;
 			let call = Compute::reveal_midpoint { dispute: dispute_id, state: input.hash() };
 			(keyring_of(&dispute.defender)?, call.into())
-		},
+		}
 		7 => {
 			let dispute = dispute?;
-			let call = Compute::choose_half { dispute: dispute_id, midpoint_accepted: input.bool() };
+			let call =
+				Compute::choose_half { dispute: dispute_id, midpoint_accepted: input.bool() };
 			(keyring_of(&dispute.challenger)?, call.into())
-		},
+		}
 		_ => {
 			let dispute = dispute?;
 			let job = pallet_compute::Jobs::<Runtime>::get(dispute.job)?;
@@ -363,7 +392,7 @@ fn party_call(input: &mut Input, job_id: u64, dispute_id: u64) -> Option<(Sr2551
 			};
 			let party = if input.bool() { &dispute.defender } else { &dispute.challenger };
 			(keyring_of(party)?, call.into())
-		},
+		}
 	})
 }
 
@@ -454,10 +483,22 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 		13 => Compute::add_stake { amount: input.amount() }.into(),
 		14 => Compute::unbond { amount: input.amount() }.into(),
 		15 => Compute::withdraw_unbonded {}.into(),
-		16 => if input.bool() { Compute::go_offline {}.into() } else { Compute::go_online {}.into() },
+		16 => {
+			if input.bool() {
+				Compute::go_offline {}.into()
+			} else {
+				Compute::go_online {}.into()
+			}
+		}
 		17 if input.below(3) == 0 => Compute::post_job {
-			spec: JobSpec::Evaluate { model: recent(input, next_model), dataset: recent(input, next_dataset) },
-			verification: Verification { audit_rate: Perbill::zero(), replicas: input.below(4) as u8 },
+			spec: JobSpec::Evaluate {
+				model: recent(input, next_model),
+				dataset: recent(input, next_dataset),
+			},
+			verification: Verification {
+				audit_rate: Perbill::zero(),
+				replicas: input.below(4) as u8,
+			},
 			reward: UNIT * u128::from(input.below(500) + 1),
 			work_blocks: input.below(200),
 			max_price: UNIT * 10_000,
@@ -495,7 +536,7 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 				max_price: UNIT * 10_000,
 			}
 			.into()
-		},
+		}
 		20 | 21 => {
 			let signer = job_party(input);
 			let checkpoints = pallet_compute::Jobs::<Runtime>::get(job)
@@ -508,17 +549,22 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 			let checkpoint_root = if input.below(8) == 0 {
 				input.hash()
 			} else {
-				verity_primitives::content::merkle_root(checkpoint_leaves(job, checkpoints)).unwrap_or_default()
+				verity_primitives::content::merkle_root(checkpoint_leaves(job, checkpoints))
+					.unwrap_or_default()
 			};
 			let result = TrainResult {
 				weights: content(input),
 				weights_uri: Uri::parse(b"https://worker.example/weights").expect("a valid URI"),
 				checkpoint_root,
 				checkpoints: if input.below(8) == 0 { input.below(400) } else { checkpoints },
-				metrics: Metrics { final_loss_micros: input.u32(), validation_correct: 0, validation_total: 0 },
+				metrics: Metrics {
+					final_loss_micros: input.u32(),
+					validation_correct: 0,
+					validation_total: 0,
+				},
 			};
 			return (signer, Compute::submit_result { job, result }.into());
-		},
+		}
 		22 => Compute::process_job { job }.into(),
 		23 => Compute::draw_audits { job }.into(),
 		24 => return (job_party(input), Compute::decline { job }.into()),
@@ -529,9 +575,77 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 				return party_call;
 			}
 			Compute::commit_audit { job, segment: input.below(8), commitment: input.hash() }.into()
-		},
+		}
 		27 => Compute::process_dispute { dispute: recent(input, next_dispute) }.into(),
-		31 => pallet_rewards::Call::claim {}.into(),
+		31 => match input.below(15) {
+			0 => Compute::set_capabilities {
+				capabilities: capabilities(input),
+				endpoint: input.uri(),
+			}
+			.into(),
+			1 => Compute::challenge_binding {
+				job,
+				end: if input.bool() {
+					pallet_compute::RunEnd::Start
+				} else {
+					pallet_compute::RunEnd::Weights
+				},
+			}
+			.into(),
+			2 => Datasets::set_uri { id: recent(input, next_dataset), uri: input.uri() }.into(),
+			3 => Datasets::set_visibility {
+				id: recent(input, next_dataset),
+				visibility: if input.bool() {
+					pallet_datasets::Visibility::AllowList
+				} else {
+					pallet_datasets::Visibility::Public
+				},
+			}
+			.into(),
+			4 => Datasets::disallow {
+				id: recent(input, next_dataset),
+				who: account(input.account()),
+			}
+			.into(),
+			5 => pallet_models::Call::set_price {
+				model: recent(input, next_model),
+				inference_price: input.amount(),
+			}
+			.into(),
+			6 => {
+				pallet_models::Call::set_uri { model: recent(input, next_model), uri: input.uri() }
+					.into()
+			}
+			7 => pallet_rewards::Call::claim_emission { era: input.below(4) }.into(),
+			// Governance's calls: root (or a track) only; signed directly they must be refused.
+			8 => Compute::set_tolerance {
+				family: if input.bool() {
+					verity_primitives::ArchitectureFamily::Mlp
+				} else {
+					verity_primitives::ArchitectureFamily::LeNet
+				},
+				epsilon: Perbill::from_parts(input.below(1_000_000_001)),
+			}
+			.into(),
+			9 => Compute::rule {
+				dispute: recent(input, next_dispute),
+				defender_correct: input.bool(),
+			}
+			.into(),
+			10 => Datasets::resolve_flag { id: recent(input, next_dataset), uphold: input.bool() }
+				.into(),
+			11 => pallet_rewards::Call::set_emission { per_era: input.amount() }.into(),
+			12 => {
+				let mut params = pallet_compute::Pallet::<Runtime>::params();
+				params.challenge_window = input.below(30);
+				params.commit_window = input.below(10);
+				params.reveal_window = input.below(10);
+				params.jury_size = input.below(8);
+				params.audit_fee = Perbill::from_parts(input.below(1_000_000_001));
+				Compute::set_params { params }.into()
+			}
+			_ => pallet_rewards::Call::claim {}.into(),
+		},
 		32 => pallet_rewards::Call::claim_for { who: account(input.account()) }.into(),
 		33 => pallet_proxy::Call::add_proxy {
 			delegate: MultiAddress::Id(account(input.account())),
@@ -547,7 +661,7 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 				1 => pallet_utility::Call::batch_all { calls }.into(),
 				_ => pallet_utility::Call::force_batch { calls }.into(),
 			}
-		},
+		}
 		36 => {
 			let (real, inner) = call(input, depth + 1);
 			pallet_proxy::Call::proxy {
@@ -556,13 +670,16 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 				call: Box::new(inner),
 			}
 			.into()
-		},
+		}
 		37 => {
 			let others = vec![account(input.account())];
 			let (_, inner) = call(input, depth + 1);
-			pallet_multisig::Call::as_multi_threshold_1 { other_signatories: others, call: Box::new(inner) }
-				.into()
-		},
+			pallet_multisig::Call::as_multi_threshold_1 {
+				other_signatories: others,
+				call: Box::new(inner),
+			}
+			.into()
+		}
 		// Root: through sudo (Alice holds the key; anyone else is refused).
 		_ => {
 			let (_, inner) = call(input, depth + 1);
@@ -570,7 +687,7 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 				if input.below(4) == 0 { signer } else { Sr25519Keyring::Alice },
 				pallet_sudo::Call::sudo { call: Box::new(inner) }.into(),
 			);
-		},
+		}
 	};
 	(signer, call)
 }
@@ -594,9 +711,15 @@ fn signed(signer: Sr25519Keyring, call: RuntimeCall) -> UncheckedExtrinsic {
 	let who = who.clone();
 	let nonce = frame_system::Pallet::<Runtime>::account_nonce(&who);
 	let extension = tx_extension(nonce);
-	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("the extensions' implicit data");
+	let payload =
+		SignedPayload::new(call.clone(), extension.clone()).expect("the extensions' implicit data");
 	let signature = payload.using_encoded(|bytes| sp_core::Pair::sign(pair, bytes));
-	UncheckedExtrinsic::new_signed(call, MultiAddress::Id(who), MultiSignature::Sr25519(signature), extension)
+	UncheckedExtrinsic::new_signed(
+		call,
+		MultiAddress::Id(who),
+		MultiSignature::Sr25519(signature),
+		extension,
+	)
 }
 
 fn call_name(call: &RuntimeCall) -> String {
@@ -612,7 +735,8 @@ fn open_block(number: u32, parent: sp_core::H256) {
 	let header = Header::new(number, Default::default(), Default::default(), parent, digest);
 	Executive::initialize_block(&header);
 	let now = u64::from(number) * verity_runtime::SLOT_DURATION;
-	pallet_timestamp::Pallet::<Runtime>::set(RuntimeOrigin::none(), now).expect("the timestamp inherent");
+	pallet_timestamp::Pallet::<Runtime>::set(RuntimeOrigin::none(), now)
+		.expect("the timestamp inherent");
 }
 
 /// Ends the current block: every pallet's `on_idle` and `on_finalize` but
@@ -659,7 +783,12 @@ fn check_block(number: u32) -> Result<(), String> {
 }
 
 /// Runs one block from `input`; the block number and parent carry over between calls.
-fn run_block(input: &mut Input, number: &mut u32, parent: &mut sp_core::H256, tally: &mut Tally) -> Result<(), String> {
+fn run_block(
+	input: &mut Input,
+	number: &mut u32,
+	parent: &mut sp_core::H256,
+	tally: &mut Tally,
+) -> Result<(), String> {
 	// Sometimes jump past deadlines with empty blocks.
 	if input.below(6) == 0 {
 		for _ in 0..input.below(40) {
@@ -685,7 +814,7 @@ fn run_block(input: &mut Input, number: &mut u32, parent: &mut sp_core::H256, ta
 			Ok(Ok(())) => {
 				tally.succeeded += 1;
 				*tally.deepest.entry(name.clone()).or_default() += 1;
-			},
+			}
 			Ok(Err(_)) => tally.failed += 1,
 			Err(_) => tally.invalid += 1,
 		}
@@ -699,8 +828,13 @@ fn run_block(input: &mut Input, number: &mut u32, parent: &mut sp_core::H256, ta
 				timing.1 += 1;
 			}
 			if ratio > tally.worst_ratio.0 {
-				tally.worst_ratio =
-					(ratio, format!("{name}: {took:?} for {} µs of weight", declared.ref_time() / 1_000_000));
+				tally.worst_ratio = (
+					ratio,
+					format!(
+						"{name}: {took:?} for {} µs of weight",
+						declared.ref_time() / 1_000_000
+					),
+				);
 			}
 		}
 	}
@@ -750,13 +884,20 @@ fn shape_parameters() {
 
 #[test]
 fn fuzz_the_runtime() {
-	let seconds: u64 = std::env::var("VERITY_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+	let seconds: u64 =
+		std::env::var("VERITY_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
 	// A long run may stop at a number of extrinsics instead (or whichever comes first).
-	let target: u64 = std::env::var("VERITY_FUZZ_EXTRINSICS").ok().and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
-	let seed: u64 = std::env::var("VERITY_FUZZ_SEED")
+	let target: u64 = std::env::var("VERITY_FUZZ_EXTRINSICS")
 		.ok()
 		.and_then(|s| s.parse().ok())
-		.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
+		.unwrap_or(u64::MAX);
+	let seed: u64 =
+		std::env::var("VERITY_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+			std::time::SystemTime::now()
+				.duration_since(std::time::UNIX_EPOCH)
+				.map(|d| d.as_secs())
+				.unwrap_or(0)
+		});
 	let _ = log::set_logger(&DefensiveLogger).map(|()| log::set_max_level(log::LevelFilter::Error));
 	println!("fuzz: seed {seed}, {seconds} s (VERITY_FUZZ_SEED={seed} reproduces this run)");
 
@@ -805,10 +946,19 @@ fn fuzz_the_runtime() {
 		"fuzz: time in blocks and extrinsics {:?}, closing blocks {:?}, invariants {:?}",
 		tally.spent[0], tally.spent[1], tally.spent[2]
 	);
-	println!("fuzz: slowest against its weight: {:.2}× ({})", tally.worst_ratio.0, tally.worst_ratio.1);
+	println!(
+		"fuzz: slowest against its weight: {:.2}× ({})",
+		tally.worst_ratio.0, tally.worst_ratio.1
+	);
 	let under_weighted = tally.under_weighted();
 	for (name, count) in &tally.calls {
-		println!("fuzz:   {name}: {count} tried, {} succeeded", tally.deepest.get(name).copied().unwrap_or(0));
+		println!(
+			"fuzz:   {name}: {count} tried, {} succeeded",
+			tally.deepest.get(name).copied().unwrap_or(0)
+		);
 	}
-	assert!(under_weighted.is_empty(), "fuzz: seed {seed}: under-weighted calls: {under_weighted:?}");
+	assert!(
+		under_weighted.is_empty(),
+		"fuzz: seed {seed}: under-weighted calls: {under_weighted:?}"
+	);
 }

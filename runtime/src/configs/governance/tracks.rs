@@ -51,35 +51,70 @@ struct Timetable {
 	min_enactment: BlockNumber,
 }
 
-const fn track(
+/// What a track is at either pace: all but its timetable.
+struct TrackSpec {
 	id: u16,
-	track_name: &str,
+	name: &'static str,
 	max_deciding: u32,
 	decision_deposit: Balance,
-	timetable: Timetable,
 	min_approval: Curve,
 	min_support: Curve,
-) -> Track<u16, Balance, BlockNumber> {
-	Track {
-		id,
-		info: TrackInfo {
-			name: name(track_name),
-			max_deciding,
-			decision_deposit,
-			prepare_period: timetable.prepare,
-			decision_period: timetable.decision,
-			confirm_period: timetable.confirm,
-			min_enactment_period: timetable.min_enactment,
-			min_approval,
-			min_support,
-		},
+}
+
+impl TrackSpec {
+	/// The track with `timetable`.
+	const fn at(self, timetable: Timetable) -> Track<u16, Balance, BlockNumber> {
+		Track {
+			id: self.id,
+			info: TrackInfo {
+				name: name(self.name),
+				max_deciding: self.max_deciding,
+				decision_deposit: self.decision_deposit,
+				prepare_period: timetable.prepare,
+				decision_period: timetable.decision,
+				confirm_period: timetable.confirm,
+				min_enactment_period: timetable.min_enactment,
+				min_approval: self.min_approval,
+				min_support: self.min_support,
+			},
+		}
 	}
 }
 
-const ROOT: u16 = 0;
-const MARKET_ADMIN: u16 = 1;
-const TREASURER: u16 = 2;
-const ARBITRATION: u16 = 3;
+const ROOT: TrackSpec = TrackSpec {
+	id: 0,
+	name: "root",
+	max_deciding: 1,
+	decision_deposit: 50_000 * UNIT,
+	min_approval: APPROVAL_ROOT,
+	min_support: SUPPORT_ROOT,
+};
+const MARKET_ADMIN: TrackSpec = TrackSpec {
+	id: 1,
+	name: "market_admin",
+	max_deciding: 10,
+	decision_deposit: 1_000 * UNIT,
+	min_approval: APPROVAL_MARKET,
+	min_support: SUPPORT_MARKET,
+};
+const TREASURER: TrackSpec = TrackSpec {
+	id: 2,
+	name: "treasurer",
+	max_deciding: 10,
+	decision_deposit: 1_000 * UNIT,
+	min_approval: APPROVAL_TREASURER,
+	min_support: SUPPORT_TREASURER,
+};
+const ARBITRATION: TrackSpec = TrackSpec {
+	id: 3,
+	name: "arbitration",
+	// Every dispute of a busy day may escalate at once.
+	max_deciding: 50,
+	// Cheap enough that the wronged party of a dispute can bring it to a vote.
+	decision_deposit: 100 * UNIT,
+	min_approval: APPROVAL_ARBITRATION,
+	min_support: SUPPORT_ARBITRATION,
+};
 
 /// The arbitration track's fastest ruling: prepared, confirmed and enacted.
 const PRODUCTION_ARBITRATION: Timetable =
@@ -94,92 +129,37 @@ const _: () = assert!(
 		< DAYS
 );
 
+/// Hours to weeks at 6-second blocks.
 const PRODUCTION: [Track<u16, Balance, BlockNumber>; 4] = [
-	track(
-		ROOT,
-		"root",
-		1,
-		50_000 * UNIT,
-		Timetable { prepare: 2 * HOURS, decision: 14 * DAYS, confirm: DAYS, min_enactment: DAYS },
-		APPROVAL_ROOT,
-		SUPPORT_ROOT,
-	),
-	track(
-		MARKET_ADMIN,
-		"market_admin",
-		10,
-		1_000 * UNIT,
-		Timetable { prepare: HOURS, decision: 7 * DAYS, confirm: 3 * HOURS, min_enactment: HOURS },
-		APPROVAL_MARKET,
-		SUPPORT_MARKET,
-	),
-	track(
-		TREASURER,
-		"treasurer",
-		10,
-		1_000 * UNIT,
-		Timetable {
-			prepare: 2 * HOURS,
-			decision: 14 * DAYS,
-			confirm: 12 * HOURS,
-			min_enactment: DAYS,
-		},
-		APPROVAL_TREASURER,
-		SUPPORT_TREASURER,
-	),
-	track(
-		ARBITRATION,
-		"arbitration",
-		// Every dispute of a busy day may escalate at once.
-		50,
-		// Cheap enough that the wronged party of a dispute can bring it to a vote.
-		100 * UNIT,
-		PRODUCTION_ARBITRATION,
-		APPROVAL_ARBITRATION,
-		SUPPORT_ARBITRATION,
-	),
+	ROOT.at(Timetable {
+		prepare: 2 * HOURS,
+		decision: 14 * DAYS,
+		confirm: DAYS,
+		min_enactment: DAYS,
+	}),
+	MARKET_ADMIN.at(Timetable {
+		prepare: HOURS,
+		decision: 7 * DAYS,
+		confirm: 3 * HOURS,
+		min_enactment: HOURS,
+	}),
+	TREASURER.at(Timetable {
+		prepare: 2 * HOURS,
+		decision: 14 * DAYS,
+		confirm: 12 * HOURS,
+		min_enactment: DAYS,
+	}),
+	ARBITRATION.at(PRODUCTION_ARBITRATION),
 ];
 
 /// The same tracks in blocks: with 1-second blocks a referendum that the dev accounts
 /// back passes in well under two minutes (root, which needs the most support, in about
 /// ninety seconds).
 const FAST: [Track<u16, Balance, BlockNumber>; 4] = [
-	track(
-		ROOT,
-		"root",
-		1,
-		50_000 * UNIT,
-		Timetable { prepare: 2, decision: 100, confirm: 5, min_enactment: 2 },
-		APPROVAL_ROOT,
-		SUPPORT_ROOT,
-	),
-	track(
-		MARKET_ADMIN,
-		"market_admin",
-		10,
-		1_000 * UNIT,
-		Timetable { prepare: 2, decision: 100, confirm: 4, min_enactment: 1 },
-		APPROVAL_MARKET,
-		SUPPORT_MARKET,
-	),
-	track(
-		TREASURER,
-		"treasurer",
-		10,
-		1_000 * UNIT,
-		Timetable { prepare: 2, decision: 100, confirm: 4, min_enactment: 1 },
-		APPROVAL_TREASURER,
-		SUPPORT_TREASURER,
-	),
-	track(
-		ARBITRATION,
-		"arbitration",
-		50,
-		100 * UNIT,
-		Timetable { prepare: 2, decision: 60, confirm: 3, min_enactment: 1 },
-		APPROVAL_ARBITRATION,
-		SUPPORT_ARBITRATION,
-	),
+	ROOT.at(Timetable { prepare: 2, decision: 100, confirm: 5, min_enactment: 2 }),
+	MARKET_ADMIN.at(Timetable { prepare: 2, decision: 100, confirm: 4, min_enactment: 1 }),
+	TREASURER.at(Timetable { prepare: 2, decision: 100, confirm: 4, min_enactment: 1 }),
+	ARBITRATION.at(Timetable { prepare: 2, decision: 60, confirm: 3, min_enactment: 1 }),
 ];
 
 /// The tracks at the pace chosen at genesis.
@@ -199,10 +179,10 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 
 	fn track_for(origin: &Self::RuntimeOrigin) -> Result<Self::Id, ()> {
 		match origin {
-			OriginCaller::system(frame_system::RawOrigin::Root) => Ok(ROOT),
-			OriginCaller::Origins(Origin::MarketAdmin) => Ok(MARKET_ADMIN),
-			OriginCaller::Origins(Origin::Treasurer) => Ok(TREASURER),
-			OriginCaller::Origins(Origin::Arbitration) => Ok(ARBITRATION),
+			OriginCaller::system(frame_system::RawOrigin::Root) => Ok(ROOT.id),
+			OriginCaller::Origins(Origin::MarketAdmin) => Ok(MARKET_ADMIN.id),
+			OriginCaller::Origins(Origin::Treasurer) => Ok(TREASURER.id),
+			OriginCaller::Origins(Origin::Arbitration) => Ok(ARBITRATION.id),
 			_ => Err(()),
 		}
 	}
