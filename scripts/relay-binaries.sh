@@ -25,6 +25,7 @@ mkdir -p "$relay_dir"
 start=$SECONDS
 # A target directory of its own: polkadot's lock resolves other versions than ours, and a
 # shared one would make this build and the node's evict each other's artifacts.
+relay_target="${VERITY_RELAY_TARGET:-$HOME/.cache/verity/relay-target}"
 cargo install --locked "polkadot@$version" --features fast-runtime \
-	--root "$relay_dir" --target-dir "$relay_dir/target"
+	--root "$relay_dir" --target-dir "$relay_target"
 echo "relay binaries: polkadot $version built in $((SECONDS - start)) s into $relay_dir/bin"

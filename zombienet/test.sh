@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Spawns zombienet/network.toml (two rococo-local validators, two verity-node collators)
-# with zombienet's native provider and runs zombienet/verity.zndsl against it. Run by
+# with zombienet's native provider for each test: verity.zndsl (registration, finality, a
+# market call, relay randomness) and workers.zndsl (three verity-worker daemons train a
+# posted job into a model). Run by
 # scripts/test.sh; skips, saying so, when the relay-chain binaries are not built
 # (scripts/relay-binaries.sh). The network's files and logs stay in the printed directory.
 set -euo pipefail
@@ -16,15 +18,19 @@ for bin in polkadot polkadot-prepare-worker polkadot-execute-worker; do
 	fi
 done
 [ -x "$CARGO_TARGET_DIR/release/verity-node" ] || { echo "zombienet: verity-node is not built"; exit 1; }
-export PATH="$relay_bin:$CARGO_TARGET_DIR/release:$PATH"
+[ -x "$ML_TARGET_DIR/release/verity-worker" ] || { echo "zombienet: verity-worker is not built"; exit 1; }
+export PATH="$relay_bin:$CARGO_TARGET_DIR/release:$ML_TARGET_DIR/release:$PATH"
 
 if [ ! -d zombienet/node_modules ] || [ zombienet/package-lock.json -nt zombienet/node_modules/.package-lock.json ]; then
 	(cd zombienet && npm ci --no-fund --no-audit)
 fi
 echo "zombienet: $(polkadot --version), $(verity-node --version)"
-network_dir=$(mktemp -d)/network
-echo "zombienet: network files and logs in $network_dir"
-start=$SECONDS
-zombienet/node_modules/.bin/zombienet --provider native --logType text --dir "$network_dir" \
-	test zombienet/verity.zndsl
-echo "zombienet: verity.zndsl passed in $((SECONDS - start)) s"
+# Each test spawns a network of its own (the first leaves state the second does not expect).
+for test in verity workers; do
+	network_dir=$(mktemp -d)/network
+	echo "zombienet: $test.zndsl; network files and logs in $network_dir"
+	start=$SECONDS
+	zombienet/node_modules/.bin/zombienet --provider native --logType text --dir "$network_dir" \
+		test "zombienet/$test.zndsl"
+	echo "zombienet: $test.zndsl passed in $((SECONDS - start)) s"
+done
