@@ -27,7 +27,7 @@ import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 
 import { startDevNode, waitForBlock, type DevNode } from './support/devnode.ts';
 import { registerWorker } from './support/market.ts';
-import { submit } from './support/tx.ts';
+import { outcomeAt, submit } from './support/tx.ts';
 
 const UNIT = 10n ** 12n;
 const STAKE = 1_000n * UNIT;
@@ -66,11 +66,7 @@ async function findExtrinsic(
     const index = block.block.extrinsics.findIndex((xt) => xt.hash.toHex() === hash);
     if (index < 0) continue;
     const events = await (await api.at(blockHash)).query.system.events();
-    const success = events.some(
-      ({ phase, event }) =>
-        phase.isApplyExtrinsic && phase.asApplyExtrinsic.toNumber() === index && api.events.system.ExtrinsicSuccess.is(event),
-    );
-    return { block: number, success };
+    return { block: number, success: outcomeAt(api, events, index)?.success === true };
   }
   return undefined;
 }
@@ -279,16 +275,8 @@ describe('a burst of 1,000 transfers and 200 market calls', () => {
         if (!entry) return;
         mine++;
         entry.block = number;
-        const failed = events.find(
-          ({ phase, event }) =>
-            phase.isApplyExtrinsic && phase.asApplyExtrinsic.toNumber() === index && api.events.system.ExtrinsicFailed.is(event),
-        );
-        if (failed && api.events.system.ExtrinsicFailed.is(failed.event)) {
-          const error = failed.event.data.dispatchError;
-          entry.failure = error.isModule
-            ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(error.asModule))
-            : error.toString();
-        }
+        const outcome = outcomeAt(api, events, index);
+        if (outcome && !outcome.success) entry.failure = outcome.error;
       });
       if (mine === 0) continue;
       blocksUsed++;

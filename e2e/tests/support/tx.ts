@@ -58,3 +58,22 @@ function moduleError(api: ApiPromise, error: DispatchErrorModule): string {
   const reason = api.registry.createType(api.registry.createLookupType(field.type), error.error.subarray(1));
   return `${meta.section}.${meta.name}(${reason.toString()})`;
 }
+
+/** The outcome of the extrinsic at `index` of a block, from that block's events: `success`,
+ * or the decoded dispatch error (`datasets.DuplicateContentHash`); `undefined` when the
+ * block has no outcome event for that index. */
+export function outcomeAt(
+  api: ApiPromise,
+  events: EventRecord[],
+  index: number,
+): { success: true } | { success: false; error: string } | undefined {
+  for (const { phase, event } of events) {
+    if (!phase.isApplyExtrinsic || phase.asApplyExtrinsic.toNumber() !== index) continue;
+    if (api.events.system.ExtrinsicSuccess.is(event)) return { success: true };
+    if (api.events.system.ExtrinsicFailed.is(event)) {
+      const error = event.data.dispatchError;
+      return { success: false, error: error.isModule ? moduleError(api, error.asModule) : error.toString() };
+    }
+  }
+  return undefined;
+}
