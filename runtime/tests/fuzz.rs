@@ -103,6 +103,10 @@ impl Input<'_> {
 	fn bool(&mut self) -> bool {
 		self.byte() & 1 == 1
 	}
+	/// One of `items`, `None` when there are none.
+	fn pick<'t, T>(&mut self, items: &'t [T]) -> Option<&'t T> {
+		items.get(self.below(u32::try_from(items.len()).unwrap_or(u32::MAX)) as usize)
+	}
 	fn hash(&mut self) -> [u8; 32] {
 		let mut out = [0u8; 32];
 		out.iter_mut().for_each(|b| *b = self.byte());
@@ -231,6 +235,37 @@ fn recent(input: &mut Input, next: u64) -> u64 {
 	next.saturating_sub(1 + u64::from(input.below(4)).min(next - 1))
 }
 
+// The counters are read where a call needs an id, not for every call (a long run makes
+// a million calls, most of them transfers).
+fn recent_job(input: &mut Input) -> u64 {
+	recent(input, pallet_compute::NextJobId::<Runtime>::get())
+}
+fn recent_dispute(input: &mut Input) -> u64 {
+	recent(input, pallet_compute::NextDisputeId::<Runtime>::get())
+}
+fn recent_dataset(input: &mut Input) -> u64 {
+	recent(input, pallet_datasets::NextDatasetId::<Runtime>::get())
+}
+fn recent_model(input: &mut Input) -> u64 {
+	recent(input, pallet_models::NextModelId::<Runtime>::get())
+}
+
+/// Most job calls are signed by whoever the job names (its assignees or auditors), the
+/// rest by `signer`.
+fn job_party(input: &mut Input, job: u64, signer: Sr25519Keyring) -> Sr25519Keyring {
+	let Some(job) = pallet_compute::Jobs::<Runtime>::get(job) else { return signer };
+	let parties: Vec<AccountId> = job
+		.assignees
+		.iter()
+		.map(|a| a.worker.clone())
+		.chain(job.audits.iter().map(|a| a.auditor.clone()))
+		.collect();
+	if parties.is_empty() || input.below(8) == 0 {
+		return signer;
+	}
+	input.pick(&parties).and_then(keyring_of).unwrap_or(signer)
+}
+
 /// The checkpoint hashes a fuzzed trainer commits to for `job`: known to every party of
 /// the run, so audits, bisection and leaf reveals can prove against the committed root.
 fn checkpoint_leaf(job: u64, index: u32) -> [u8; 32] {
@@ -286,7 +321,7 @@ fn party_call(
 	Some(match input.below(9) {
 		0 | 1 => {
 			let job = job?;
-			let audit = job.audits.get(input.below(job.audits.len().max(1) as u32) as usize)?;
+			let audit = input.pick(&job.audits)?;
 			let who = audit.auditor.clone();
 			let report = audit_report(job_id, audit.segment);
 			let salt = salt(job_id, &who);
@@ -312,8 +347,7 @@ fn party_call(
 		}
 		2 => {
 			let job = job?;
-			let assignee =
-				job.assignees.get(input.below(job.assignees.len().max(1) as u32) as usize)?;
+			let assignee = input.pick(&job.assignees)?;
 			let who = assignee.worker.clone();
 			let output =
 				pallet_compute::JobOutput::Score { correct: (job_id % 7) as u32, total: 10 };
@@ -334,8 +368,7 @@ fn party_call(
 		}
 		3 | 4 => {
 			let dispute = dispute?;
-			let juror =
-				dispute.jurors.get(input.below(dispute.jurors.len().max(1) as u32) as usize)?;
+			let juror = input.pick(&dispute.jurors)?;
 			let who = juror.who.clone();
 			let vote = dispute_id % 3 != 0;
 			let salt = salt(dispute_id, &who);
@@ -401,26 +434,6 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 	use pallet_compute::Call as Compute;
 	use pallet_datasets::Call as Datasets;
 	let signer = input.account();
-	let next_job = pallet_compute::NextJobId::<Runtime>::get();
-	let next_dispute = pallet_compute::NextDisputeId::<Runtime>::get();
-	let next_dataset = pallet_datasets::NextDatasetId::<Runtime>::get();
-	let next_model = pallet_models::NextModelId::<Runtime>::get();
-	let job = recent(input, next_job);
-	// Most job calls are signed by whoever the job names: its assignees or auditors.
-	let job_party = |input: &mut Input| -> Sr25519Keyring {
-		let Some(job) = pallet_compute::Jobs::<Runtime>::get(job) else { return signer };
-		let parties: Vec<AccountId> = job
-			.assignees
-			.iter()
-			.map(|a| a.worker.clone())
-			.chain(job.audits.iter().map(|a| a.auditor.clone()))
-			.collect();
-		if parties.is_empty() || input.below(8) == 0 {
-			return signer;
-		}
-		let who = &parties[input.below(parties.len() as u32) as usize];
-		keys().iter().find(|(_, _, id)| id == who).map(|(k, _, _)| *k).unwrap_or(signer)
-	};
 	let choice = input.below(if depth == 0 { 40 } else { 34 });
 	let call: RuntimeCall = match choice {
 		0 => pallet_balances::Call::transfer_keep_alive {
@@ -452,12 +465,12 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 			description: vec![b'd'; input.below(600) as usize],
 		}
 		.into(),
-		4 => Datasets::set_price { id: recent(input, next_dataset), price_per_use: input.amount() }
-			.into(),
-		5 => Datasets::allow { id: recent(input, next_dataset), who: account(input.account()) }
-			.into(),
-		6 => Datasets::retire { id: recent(input, next_dataset) }.into(),
-		7 => Datasets::flag { id: recent(input, next_dataset), reason: b"fuzz".to_vec() }.into(),
+		4 => {
+			Datasets::set_price { id: recent_dataset(input), price_per_use: input.amount() }.into()
+		}
+		5 => Datasets::allow { id: recent_dataset(input), who: account(input.account()) }.into(),
+		6 => Datasets::retire { id: recent_dataset(input) }.into(),
+		7 => Datasets::flag { id: recent_dataset(input), reason: b"fuzz".to_vec() }.into(),
 		8 => pallet_models::Call::register {
 			architecture: mlp(input),
 			weights: content(input),
@@ -468,12 +481,12 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 		}
 		.into(),
 		9 => pallet_models::Call::publish_version {
-			model: recent(input, next_model),
+			model: recent_model(input),
 			weights: content(input),
 			uri: input.uri(),
 		}
 		.into(),
-		10 => pallet_models::Call::retire { model: recent(input, next_model) }.into(),
+		10 => pallet_models::Call::retire { model: recent_model(input) }.into(),
 		11 | 12 => Compute::register_worker {
 			stake: UNIT * u128::from(input.below(3_000) + 500),
 			capabilities: capabilities(input),
@@ -491,10 +504,7 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 			}
 		}
 		17 if input.below(3) == 0 => Compute::post_job {
-			spec: JobSpec::Evaluate {
-				model: recent(input, next_model),
-				dataset: recent(input, next_dataset),
-			},
+			spec: JobSpec::Evaluate { model: recent_model(input), dataset: recent_dataset(input) },
 			verification: Verification {
 				audit_rate: Perbill::zero(),
 				replicas: input.below(4) as u8,
@@ -507,13 +517,13 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 		17..=19 => {
 			let steps = input.below(64) + 1;
 			let spec = JobSpec::Train(TrainSpec {
-				base: if input.below(4) == 0 && next_model > 0 {
-					TrainBase::FineTune(recent(input, next_model))
+				base: if input.below(4) == 0 && pallet_models::NextModelId::<Runtime>::get() > 0 {
+					TrainBase::FineTune(recent_model(input))
 				} else {
 					TrainBase::Fresh(mlp(input))
 				},
-				datasets: BoundedVec::truncate_from(vec![recent(input, next_dataset)]),
-				validation: input.bool().then(|| recent(input, next_dataset)),
+				datasets: BoundedVec::truncate_from(vec![recent_dataset(input)]),
+				validation: input.bool().then(|| recent_dataset(input)),
 				optimizer: Optimizer::Sgd {
 					learning_rate: Perbill::from_parts(10_000_000),
 					momentum: Perbill::from_parts(input.below(1_000_000_000)),
@@ -538,7 +548,8 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 			.into()
 		}
 		20 | 21 => {
-			let signer = job_party(input);
+			let job = recent_job(input);
+			let signer = job_party(input, job, signer);
 			let checkpoints = pallet_compute::Jobs::<Runtime>::get(job)
 				.and_then(|j| match j.spec {
 					JobSpec::Train(spec) => Some(spec.segments() + 1),
@@ -565,18 +576,22 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 			};
 			return (signer, Compute::submit_result { job, result }.into());
 		}
-		22 => Compute::process_job { job }.into(),
-		23 => Compute::draw_audits { job }.into(),
-		24 => return (job_party(input), Compute::decline { job }.into()),
-		25 => Compute::challenge { job, segment: input.below(8) }.into(),
+		22 => Compute::process_job { job: recent_job(input) }.into(),
+		23 => Compute::draw_audits { job: recent_job(input) }.into(),
+		24 => {
+			let job = recent_job(input);
+			return (job_party(input, job, signer), Compute::decline { job }.into());
+		}
+		25 => Compute::challenge { job: recent_job(input), segment: input.below(8) }.into(),
 		26 | 28 | 29 | 30 => {
-			let dispute = recent(input, next_dispute);
+			let job = recent_job(input);
+			let dispute = recent_dispute(input);
 			if let Some(party_call) = party_call(input, job, dispute) {
 				return party_call;
 			}
 			Compute::commit_audit { job, segment: input.below(8), commitment: input.hash() }.into()
 		}
-		27 => Compute::process_dispute { dispute: recent(input, next_dispute) }.into(),
+		27 => Compute::process_dispute { dispute: recent_dispute(input) }.into(),
 		31 => match input.below(15) {
 			0 => Compute::set_capabilities {
 				capabilities: capabilities(input),
@@ -584,7 +599,7 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 			}
 			.into(),
 			1 => Compute::challenge_binding {
-				job,
+				job: recent_job(input),
 				end: if input.bool() {
 					pallet_compute::RunEnd::Start
 				} else {
@@ -592,9 +607,9 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 				},
 			}
 			.into(),
-			2 => Datasets::set_uri { id: recent(input, next_dataset), uri: input.uri() }.into(),
+			2 => Datasets::set_uri { id: recent_dataset(input), uri: input.uri() }.into(),
 			3 => Datasets::set_visibility {
-				id: recent(input, next_dataset),
+				id: recent_dataset(input),
 				visibility: if input.bool() {
 					pallet_datasets::Visibility::AllowList
 				} else {
@@ -602,19 +617,15 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 				},
 			}
 			.into(),
-			4 => Datasets::disallow {
-				id: recent(input, next_dataset),
-				who: account(input.account()),
-			}
-			.into(),
+			4 => Datasets::disallow { id: recent_dataset(input), who: account(input.account()) }
+				.into(),
 			5 => pallet_models::Call::set_price {
-				model: recent(input, next_model),
+				model: recent_model(input),
 				inference_price: input.amount(),
 			}
 			.into(),
 			6 => {
-				pallet_models::Call::set_uri { model: recent(input, next_model), uri: input.uri() }
-					.into()
+				pallet_models::Call::set_uri { model: recent_model(input), uri: input.uri() }.into()
 			}
 			7 => pallet_rewards::Call::claim_emission { era: input.below(4) }.into(),
 			// Governance's calls: root (or a track) only; signed directly they must be refused.
@@ -627,13 +638,9 @@ fn call(input: &mut Input, depth: u32) -> (Sr25519Keyring, RuntimeCall) {
 				epsilon: Perbill::from_parts(input.below(1_000_000_001)),
 			}
 			.into(),
-			9 => Compute::rule {
-				dispute: recent(input, next_dispute),
-				defender_correct: input.bool(),
-			}
-			.into(),
-			10 => Datasets::resolve_flag { id: recent(input, next_dataset), uphold: input.bool() }
+			9 => Compute::rule { dispute: recent_dispute(input), defender_correct: input.bool() }
 				.into(),
+			10 => Datasets::resolve_flag { id: recent_dataset(input), uphold: input.bool() }.into(),
 			11 => pallet_rewards::Call::set_emission { per_era: input.amount() }.into(),
 			12 => {
 				let mut params = pallet_compute::Pallet::<Runtime>::params();
