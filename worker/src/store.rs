@@ -122,6 +122,19 @@ impl DataDir {
 		self.root.join("disputes").join(id.to_string()).join(format!("{step}.safetensors"))
 	}
 
+	/// The latest step at or before `step` of which this worker keeps a replayed state for
+	/// dispute `id` (one directory listing, however far apart the steps are).
+	pub fn latest_dispute_state(&self, id: u64, step: u64) -> Option<u64> {
+		fs::read_dir(self.root.join("disputes").join(id.to_string()))
+			.ok()?
+			.filter_map(|entry| {
+				let name = entry.ok()?.file_name();
+				name.to_str()?.strip_suffix(".safetensors")?.parse::<u64>().ok()
+			})
+			.filter(|s| *s <= step)
+			.max()
+	}
+
 	/// Removes what this worker kept for a dispute that ended.
 	pub fn prune_dispute(&self, id: u64) {
 		let _ = fs::remove_file(self.dispute(id));
@@ -207,5 +220,23 @@ mod tests {
 		assert_eq!(jobs, vec![7, 9]);
 		data.prune_job(7);
 		assert_eq!(data.jobs_on_disk(), vec![9]);
+	}
+
+	#[test]
+	fn the_latest_replayed_dispute_state_at_or_before_a_step() {
+		let dir = tempfile::tempdir().unwrap();
+		let data = DataDir::open(dir.path().to_owned()).unwrap();
+		assert_eq!(data.latest_dispute_state(3, 1_000_000), None);
+		for step in [0, 40, 1_200] {
+			write_atomic(&data.dispute_state(3, step), b"s").unwrap();
+		}
+		write_atomic(&data.dispute_state(4, 900), b"s").unwrap();
+		fs::write(data.dispute_state(3, 0).with_file_name("notes.txt"), b"x").unwrap();
+		assert_eq!(data.latest_dispute_state(3, 1_000_000), Some(1_200));
+		assert_eq!(data.latest_dispute_state(3, 1_199), Some(40));
+		assert_eq!(data.latest_dispute_state(3, 40), Some(40));
+		assert_eq!(data.latest_dispute_state(3, 39), Some(0));
+		data.prune_dispute(3);
+		assert_eq!(data.latest_dispute_state(3, 1_000_000), None);
 	}
 }

@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use verity_primitives::Hash256;
 
 use super::Context;
 use crate::chain::{commitment, compute_types as ct, verity, AtBlock, CommitKind};
@@ -187,32 +188,10 @@ pub(super) async fn replay(
 		&job.assignees.0.first().ok_or_else(|| anyhow::anyhow!("job {id} has no trainer"))?.worker;
 	let endpoint = crate::jobs::endpoint(at, trainer).await?;
 
-	let log_bytes = match get(ctx, &format!("{endpoint}/jobs/{id}/checkpoints")).await {
-		Ok(b) => b,
+	let leaves = match served_checkpoints(ctx, &endpoint, id, result).await {
+		Ok(leaves) => leaves,
 		Err(e) => return Ok(Verdict::NotServed(e)),
 	};
-	let log: RunLog = match serde_json::from_slice(&log_bytes) {
-		Ok(l) => l,
-		Err(e) => return Ok(Verdict::NotServed(format!("checkpoint log: {e}"))),
-	};
-	let leaves = match log.leaves() {
-		Ok(l) if l.len() == result.checkpoints as usize => l,
-		Ok(l) => {
-			return Ok(Verdict::NotServed(format!(
-				"{} checkpoints listed, {} committed",
-				l.len(),
-				result.checkpoints
-			)))
-		}
-		Err(e) => return Ok(Verdict::NotServed(format!("checkpoint log: {e}"))),
-	};
-	if verity_primitives::content::merkle_root(leaves.iter().copied())
-		!= Some(result.checkpoint_root)
-	{
-		return Ok(Verdict::NotServed(
-			"the served checkpoint hashes are not the committed root".into(),
-		));
-	}
 	let (Some(from_hash), Some(to_hash)) =
 		(leaves.get(segment as usize), leaves.get(segment as usize + 1))
 	else {
@@ -228,13 +207,9 @@ pub(super) async fn replay(
 	}
 	let mut checkpoints = Vec::new();
 	for (index, hash) in [(segment, from_hash), (segment + 1, to_hash)] {
-		let bytes = match get(ctx, &format!("{endpoint}/jobs/{id}/checkpoints/{index}")).await {
-			Ok(b) => b,
-			Err(e) => return Ok(Verdict::NotServed(e)),
-		};
-		match engine::checkpoint_with_hash(&bytes, hash) {
+		match served_checkpoint(ctx, &endpoint, id, index, hash).await {
 			Ok(c) => checkpoints.push(c),
-			Err(e) => return Ok(Verdict::NotServed(format!("checkpoint {index}: {e:#}"))),
+			Err(e) => return Ok(Verdict::NotServed(e)),
 		}
 	}
 	let files = ctx
@@ -253,7 +228,49 @@ pub(super) async fn replay(
 	Ok(Verdict::Replayed { verdict, leaf: *to_hash, proof })
 }
 
-/// GETs a URL with a few retries; the error is a sentence for the audit record.
+/// The checkpoint hashes a trainer serves for job `id` (`/jobs/{id}/checkpoints`), checked
+/// against the count and Merkle root of its committed result; the error is a sentence for
+/// the audit or dispute record.
+pub(super) async fn served_checkpoints(
+	ctx: &Context,
+	endpoint: &str,
+	id: u64,
+	result: &ct::TrainResult,
+) -> Result<Vec<Hash256>, String> {
+	let log_bytes = get(ctx, &format!("{endpoint}/jobs/{id}/checkpoints")).await?;
+	let log: RunLog =
+		serde_json::from_slice(&log_bytes).map_err(|e| format!("checkpoint log: {e}"))?;
+	let leaves = log.leaves().map_err(|e| format!("checkpoint log: {e}"))?;
+	if leaves.len() != result.checkpoints as usize {
+		return Err(format!(
+			"{} checkpoints listed, {} committed",
+			leaves.len(),
+			result.checkpoints
+		));
+	}
+	if verity_primitives::content::merkle_root(leaves.iter().copied())
+		!= Some(result.checkpoint_root)
+	{
+		return Err("the served checkpoint hashes are not the committed root".into());
+	}
+	Ok(leaves)
+}
+
+/// Checkpoint `index` of job `id` as its trainer serves it, checked against `leaf`.
+pub(super) async fn served_checkpoint(
+	ctx: &Context,
+	endpoint: &str,
+	id: u64,
+	index: u32,
+	leaf: &Hash256,
+) -> Result<verity_ml::Checkpoint, String> {
+	let bytes = get(ctx, &format!("{endpoint}/jobs/{id}/checkpoints/{index}")).await?;
+	engine::checkpoint_with_hash(&bytes, leaf).map_err(|e| format!("checkpoint {index}: {e:#}"))
+}
+
+/// GETs a URL, retrying what may pass on a second try (connection errors, server errors,
+/// 408 and 429) but not a refusal that will not (404 and the other 4xx); the error is a
+/// sentence for the audit record.
 pub(super) async fn get(ctx: &Context, url: &str) -> Result<Vec<u8>, String> {
 	let mut last = String::new();
 	for attempt in 0..4u32 {
@@ -265,7 +282,16 @@ pub(super) async fn get(ctx: &Context, url: &str) -> Result<Vec<u8>, String> {
 				Ok(b) => return Ok(b.to_vec()),
 				Err(e) => last = format!("GET {url}: {e}"),
 			},
-			Ok(r) => last = format!("GET {url}: HTTP {}", r.status()),
+			Ok(r) => {
+				last = format!("GET {url}: HTTP {}", r.status());
+				let status = r.status();
+				let transient = status.is_server_error()
+					|| status == reqwest::StatusCode::REQUEST_TIMEOUT
+					|| status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+				if !transient {
+					break;
+				}
+			}
 			Err(e) => last = format!("GET {url}: {e}"),
 		}
 	}

@@ -27,7 +27,7 @@ use verity_ml::checkpoint::Checkpoint;
 use verity_ml::tolerance::Divergence;
 use verity_primitives::{ContentHash, Hash256};
 
-use super::auditor::get;
+use super::auditor::{get, served_checkpoint, served_checkpoints};
 use super::Context;
 use crate::chain::{commitment, compute_types as ct, verity, AtBlock, CommitKind};
 use crate::engine::{self, RunLog, Start, TrainPlan};
@@ -197,19 +197,9 @@ async fn segment_start(
 	segment: u32,
 ) -> Result<Checkpoint, String> {
 	let result = job.result.as_ref().ok_or("the job has no result")?;
-	let log_bytes = get(ctx, &format!("{endpoint}/jobs/{job_id}/checkpoints")).await?;
-	let log: RunLog =
-		serde_json::from_slice(&log_bytes).map_err(|e| format!("checkpoint log: {e}"))?;
-	let leaves = log.leaves().map_err(|e| format!("checkpoint log: {e}"))?;
-	if leaves.len() != result.checkpoints as usize
-		|| verity_primitives::content::merkle_root(leaves.iter().copied())
-			!= Some(result.checkpoint_root)
-	{
-		return Err("the served checkpoint hashes are not the committed root".into());
-	}
+	let leaves = served_checkpoints(ctx, endpoint, job_id, result).await?;
 	let leaf = leaves.get(segment as usize).ok_or("no such segment")?;
-	let bytes = get(ctx, &format!("{endpoint}/jobs/{job_id}/checkpoints/{segment}")).await?;
-	engine::checkpoint_with_hash(&bytes, leaf).map_err(|e| format!("checkpoint {segment}: {e:#}"))
+	served_checkpoint(ctx, endpoint, job_id, segment, leaf).await
 }
 
 async fn challenge(
@@ -263,7 +253,7 @@ async fn my_state(
 	segment: u32,
 	step: u64,
 ) -> anyhow::Result<Result<Checkpoint, String>> {
-	let cached = (0..=step).rev().find_map(|s| {
+	let cached = ctx.data.latest_dispute_state(id, step).and_then(|s| {
 		let bytes = std::fs::read(ctx.data.dispute_state(id, s)).ok()?;
 		Checkpoint::from_bytes(&bytes).ok().map(|(c, _, _)| c).filter(|c| c.step == s)
 	});
