@@ -11,37 +11,12 @@
 //    parent of block N (runtime/src/configs/verity.rs, `RelayChainRandomness`).
 const { u8aConcat, u8aToHex, u8aEq, compactAddLength, stringToU8a } = require('@polkadot/util');
 const { blake2AsU8a } = require('@polkadot/util-crypto');
+const { submit } = require('./tx.js');
 
 const SEED_SUBJECT = 'verity/compute/seed';
 
 function log(message) {
   console.log(`    market-and-randomness: ${message}`);
-}
-
-// Signs and sends `tx`; resolves with the block hash and events once the block is finalized.
-function finalized(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {};
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        unsubscribe();
-        const reason = dispatchError.isModule
-          ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
-          : dispatchError.toString();
-        reject(new Error(`${tx.method.section}.${tx.method.method} failed: ${reason}`));
-      } else if (status.isFinalized) {
-        unsubscribe();
-        resolve({ blockHash: status.asFinalized, events });
-      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
-        unsubscribe();
-        reject(new Error(`${tx.method.section}.${tx.method.method}: ${status.type}`));
-      }
-    })
-      .then((u) => {
-        unsubscribe = u;
-      })
-      .catch(reject);
-  });
 }
 
 async function finalizedNumber(api) {
@@ -72,10 +47,11 @@ async function run(nodeName, networkInfo, args) {
   // 1. A market call, finalized.
   const id = (await para.query.datasets.nextDatasetId()).toNumber();
   const content = { root: u8aToHex(blake2AsU8a(stringToU8a(`zombienet dataset ${Date.now()}`))), size: 1_000_000 };
-  const listed = await finalized(
+  const listed = await submit(
     para,
     para.tx.datasets.register(content, 'https://data.example.org/zombienet.idx', 'IdxArchive', 'Cc0', 0, 'Public', 'zombienet'),
     bob,
+    { until: 'finalized' },
   );
   if (!listed.events.some(({ event }) => para.events.datasets.Registered.is(event))) {
     throw new Error('no Datasets.Registered event in the finalized block');
@@ -90,7 +66,9 @@ async function run(nodeName, networkInfo, args) {
   const best = (await para.rpc.chain.getHeader()).number.toNumber();
   const drawAt = best + 8;
   const record = '0x00' + '01000000';
-  await finalized(para, para.tx.sudo.sudo(para.tx.system.setStorage([[para.query.compute.seeds.key(drawAt), record]])), alice);
+  await submit(para, para.tx.sudo.sudo(para.tx.system.setStorage([[para.query.compute.seeds.key(drawAt), record]])), alice, {
+    until: 'finalized',
+  });
   const waiting = (await para.query.compute.seeds(drawAt)).unwrap();
   if (waiting.seed.isSome || waiting.waiting.toNumber() !== 1) {
     throw new Error(`the scheduled draw reads back as ${waiting.toString()}`);

@@ -14,6 +14,7 @@ const { createServer } = require('node:http');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { gunzipSync } = require('node:zlib');
+const { submit } = require('./tx.js');
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const WORKERS = ['Bob', 'Charlie', 'Dave'];
@@ -88,28 +89,6 @@ function startWorker(name, node, dir) {
   };
 }
 
-// Signs and sends `tx`; resolves once it is in a block, rejects when it fails.
-function inBlock(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {};
-    tx.signAndSend(signer, ({ status, dispatchError }) => {
-      if (dispatchError) {
-        unsubscribe();
-        reject(new Error(`${tx.method.section}.${tx.method.method} failed: ${dispatchError.toString()}`));
-      } else if (status.isInBlock || status.isFinalized) {
-        // (A dev node's manual seal may report Finalized without InBlock.)
-        unsubscribe();
-        resolve(status.isInBlock ? status.asInBlock : status.asFinalized);
-      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
-        unsubscribe();
-        reject(new Error(`${tx.method.section}.${tx.method.method}: ${status.type}`));
-      }
-    })
-      .then((u) => (unsubscribe = u))
-      .catch(reject);
-  });
-}
-
 async function run_(nodeName, networkInfo) {
   if (!existsSync(join(FASHION, 'train-images-idx3-ubyte.gz'))) {
     throw new Error(`${FASHION} is missing: install Debian's dataset-fashion-mnist (scripts/setup.sh does)`);
@@ -133,7 +112,7 @@ async function run_(nodeName, networkInfo) {
     minWorkBlocks: 25,
     declineWindow: 20,
   });
-  await inBlock(api, api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
+  await submit(api, api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
 
   // Two IDX archives served over HTTP, listed by Alice with the worker's CLI.
   for (const [split, count, name] of [['train', 2000, 'train.tar'], ['t10k', 500, 'test.tar']]) {
