@@ -65,6 +65,7 @@ use sp_runtime::{
 	traits::{Saturating, Zero},
 	Perbill,
 };
+use verity_primitives::deposit;
 pub use verity_primitives::{
 	ContentHash, DatasetFormat, DatasetId, DatasetInspect, Licence, Readers, Uri, UriError,
 };
@@ -380,8 +381,13 @@ pub mod pallet {
 				registered_at: frame_system::Pallet::<T>::block_number(),
 			};
 			let deposit = Self::required_deposit(&dataset);
-			T::Currency::hold(&HoldReason::ListingDeposit.into(), &owner, deposit)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			deposit::settle::<_, T::Currency>(
+				&HoldReason::ListingDeposit.into(),
+				&owner,
+				Zero::zero(),
+				deposit,
+				Error::<T>::InsufficientBalance,
+			)?;
 			dataset.deposit = deposit;
 
 			let id = NextDatasetId::<T>::get();
@@ -581,8 +587,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub fn required_deposit(dataset: &Dataset<T>) -> BalanceOf<T> {
-		let bytes = BalanceOf::<T>::from(dataset.encoded_size() as u32);
-		T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+		deposit::required(T::DepositBase::get(), T::DepositPerByte::get(), dataset.encoded_size())
 	}
 
 	fn owned_active(who: &T::AccountId, id: DatasetId) -> Result<Dataset<T>, Error<T>> {
@@ -595,22 +600,17 @@ impl<T: Config> Pallet<T> {
 	/// Holds more or releases some of the owner's deposit so it matches the record's size.
 	fn settle_deposit(id: DatasetId, dataset: &mut Dataset<T>) -> DispatchResult {
 		let required = Self::required_deposit(dataset);
-		let reason = HoldReason::ListingDeposit.into();
-		if required > dataset.deposit {
-			T::Currency::hold(&reason, &dataset.owner, required.saturating_sub(dataset.deposit))
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-		} else if required < dataset.deposit {
-			T::Currency::release(
-				&reason,
-				&dataset.owner,
-				dataset.deposit.saturating_sub(required),
-				Precision::BestEffort,
-			)?;
-		} else {
-			return Ok(());
+		let changed = deposit::settle::<_, T::Currency>(
+			&HoldReason::ListingDeposit.into(),
+			&dataset.owner,
+			dataset.deposit,
+			required,
+			Error::<T>::InsufficientBalance,
+		)?;
+		if changed {
+			dataset.deposit = required;
+			Self::deposit_event(Event::DepositChanged { id, deposit: required });
 		}
-		dataset.deposit = required;
-		Self::deposit_event(Event::DepositChanged { id, deposit: required });
 		Ok(())
 	}
 

@@ -57,6 +57,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
 use sp_runtime::traits::{Saturating, Zero};
+use verity_primitives::deposit;
 pub use verity_primitives::{
 	ArchitectureError, ArchitectureSpec, ContentHash, DatasetId, JobId, Licence, Lineage, ModelId,
 	ModelRegistry, Sources, TrainedModel, TrainingData, Uri, UriError, MAX_TRAINING_DATASETS,
@@ -410,8 +411,7 @@ pub mod pallet {
 impl<T: Config> Pallet<T> {
 	/// The deposit a model record of this size requires.
 	pub fn required_deposit(model: &Model<T>) -> BalanceOf<T> {
-		let bytes = BalanceOf::<T>::from(model.encoded_size() as u32);
-		T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+		deposit::required(T::DepositBase::get(), T::DepositPerByte::get(), model.encoded_size())
 	}
 
 	fn bounded_description(
@@ -479,8 +479,13 @@ impl<T: Config> Pallet<T> {
 	/// Holds the record's deposit and stores it under a new id.
 	fn insert_new(mut model: Model<T>) -> Result<ModelId, DispatchError> {
 		let deposit = Self::required_deposit(&model);
-		T::Currency::hold(&HoldReason::ModelDeposit.into(), &model.owner, deposit)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		deposit::settle::<_, T::Currency>(
+			&HoldReason::ModelDeposit.into(),
+			&model.owner,
+			Zero::zero(),
+			deposit,
+			Error::<T>::InsufficientBalance,
+		)?;
 		model.deposit = deposit;
 		let id = NextModelId::<T>::get();
 		NextModelId::<T>::put(id.saturating_add(1));
@@ -501,22 +506,17 @@ impl<T: Config> Pallet<T> {
 	/// Holds more or releases some of the owner's deposit so it matches the record's size.
 	fn settle_deposit(id: ModelId, model: &mut Model<T>) -> DispatchResult {
 		let required = Self::required_deposit(model);
-		let reason = HoldReason::ModelDeposit.into();
-		if required > model.deposit {
-			T::Currency::hold(&reason, &model.owner, required.saturating_sub(model.deposit))
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-		} else if required < model.deposit {
-			T::Currency::release(
-				&reason,
-				&model.owner,
-				model.deposit.saturating_sub(required),
-				Precision::BestEffort,
-			)?;
-		} else {
-			return Ok(());
+		let changed = deposit::settle::<_, T::Currency>(
+			&HoldReason::ModelDeposit.into(),
+			&model.owner,
+			model.deposit,
+			required,
+			Error::<T>::InsufficientBalance,
+		)?;
+		if changed {
+			model.deposit = required;
+			Self::deposit_event(Event::DepositChanged { id, deposit: required });
 		}
-		model.deposit = required;
-		Self::deposit_event(Event::DepositChanged { id, deposit: required });
 		Ok(())
 	}
 

@@ -11,6 +11,8 @@
 //! - `registry` (feature `frame`, for the pallets): what the pallets ask of each other
 //!   about datasets and models (`DatasetInspect`, `ModelRegistry`) and the types they
 //!   speak in.
+//! - `deposit` (feature `frame`): the storage deposits the catalogue pallets hold for the
+//!   records users cause.
 //! - chain-wide units: [`Balance`], [`BlockNumber`], the VRTY token.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
@@ -19,6 +21,8 @@ extern crate alloc;
 
 pub mod architecture;
 pub mod content;
+#[cfg(feature = "frame")]
+pub mod deposit;
 pub mod listing;
 #[cfg(feature = "frame")]
 pub mod registry;
