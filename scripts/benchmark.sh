@@ -18,8 +18,11 @@ else
 	# polkadot-sdk's pallets: the runtime's `WeightInfo<T>` implementing the pallet's trait.
 	output=(--output "runtime/src/weights/$pallet.rs")
 fi
+# The runtime blob with the benchmarks (the built-in chain specs embed the one without).
+runtime="$CARGO_TARGET_DIR/release/wbuild/verity-runtime/verity_runtime.compact.compressed.wasm"
 "$node" benchmark pallet \
-	--chain dev \
+	--runtime "$runtime" \
+	--genesis-builder-preset development \
 	--pallet "$pallet" \
 	--extrinsic '*' \
 	--steps 50 \

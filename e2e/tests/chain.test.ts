@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { Keyring } from '@polkadot/keyring';
-import { u8aToString } from '@polkadot/util';
-import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { u8aToHex, u8aToString } from '@polkadot/util';
+import { blake2AsU8a, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 
 import { startDevNode, waitForBlock, type DevNode } from './support/devnode.ts';
 import { submit } from './support/tx.ts';
@@ -48,6 +48,15 @@ describe('verity-node --dev', () => {
       assert.ok(pallets.includes(pallet), `pallet ${pallet} missing from metadata`);
     }
     assert.equal((await api.rpc.system.chain()).toString(), 'Verity Development');
+  });
+
+  it('runs the runtime built without benchmarks, as a live network would', async () => {
+    // A runtime API's id is the 8-byte BLAKE2b of its trait name; `Benchmark` exists only
+    // in a blob built with `runtime-benchmarks` (runtime/build.rs builds one of each).
+    const id = (name: string) => u8aToHex(blake2AsU8a(name, 64));
+    const apis = node.api.runtimeVersion.apis.map(([apiId]) => apiId.toHex());
+    assert.ok(apis.includes(id('Core')), `runtime APIs ${apis}`);
+    assert.ok(!apis.includes(id('Benchmark')), 'the dev chain runs the runtime with benchmarks');
   });
 
   it('governs the dev chain at the fast pace, and offers a production preset with no sudo', async () => {

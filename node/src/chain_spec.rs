@@ -41,8 +41,11 @@ fn properties() -> sc_service::Properties {
 	properties
 }
 
+/// The runtime built without `runtime-benchmarks`, as a live network runs it, for both
+/// built-in specs; the blob with the benchmarks (the node's default build enables them) is
+/// only for `verity-node benchmark pallet --runtime` (`scripts/benchmark.sh`).
 fn wasm_binary() -> Result<&'static [u8], String> {
-	verity_runtime::WASM_BINARY.ok_or_else(|| {
+	verity_runtime::production::WASM_BINARY.ok_or_else(|| {
 		"verity-node was built without the runtime's WASM blob (SKIP_WASM_BUILD was set); \
 		 rebuild it without SKIP_WASM_BUILD"
 			.to_string()

@@ -15,9 +15,21 @@
 // `#[frame_support::runtime]` expands deeply nested types.
 #![recursion_limit = "256"]
 
-// The WASM blob built by `build.rs`, used by the node's built-in chain specs.
+// The WASM blob built by `build.rs` with this build's features (the node's include
+// `runtime-benchmarks`): for `verity-node benchmark pallet --runtime` only.
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+/// The runtime's WASM blob without `runtime-benchmarks`, whatever this build enables: the
+/// runtime of the node's built-in chain specs (`dev`, `local`) and so of every network
+/// Verity ships (zombienet, docker). `build.rs` builds it beside [`WASM_BINARY`].
+#[cfg(feature = "std")]
+pub mod production {
+	#[cfg(feature = "runtime-benchmarks")]
+	include!(concat!(env!("OUT_DIR"), "/verity_runtime_production"));
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	pub use super::{WASM_BINARY, WASM_BINARY_BLOATY, WASM_BINARY_PATH};
+}
 
 extern crate alloc;
 
