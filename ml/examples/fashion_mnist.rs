@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test and example code: a panic is the failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)] // test and example code: a panic is the failure report
 //! Trains an MLP and a LeNet on Fashion-MNIST and prints test accuracy and time per epoch.
 //!
 //! ```text

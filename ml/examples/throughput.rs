@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test and example code: a panic is the failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)] // test and example code: a panic is the failure report
 //! Training throughput (samples/s) of the MLP and the LeNet on synthetic 28×28 data, for
 //! `scripts/bench_vs_pytorch.sh`. Thread counts come from `RAYON_NUM_THREADS` and
 //! `MATMUL_NUM_THREADS`.

@@ -169,7 +169,7 @@ pub(crate) fn read_f32_tensors(bytes: &[u8]) -> Result<Vec<(String, HostTensor)>
 		let values = view
 			.data()
 			.chunks_exact(4)
-			.map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+			.map(|b| <[u8; 4]>::try_from(b).map_or(f32::NAN, f32::from_le_bytes))
 			.collect();
 		out.push((name, HostTensor::new(view.shape().to_vec(), values)?));
 	}

@@ -57,20 +57,20 @@ pub fn canonical(bytes: Vec<u8>) -> Result<Vec<u8>> {
 	let len_bytes: [u8; 8] =
 		bytes.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(|| bad("too short"))?;
 	let header_len = usize::try_from(u64::from_le_bytes(len_bytes)).map_err(|_| bad("header"))?;
-	let header = bytes.get(8..8 + header_len).ok_or_else(|| bad("truncated header"))?;
+	let data_start = header_len.checked_add(8).ok_or_else(|| bad("header length"))?;
+	let header = bytes.get(8..data_start).ok_or_else(|| bad("truncated header"))?;
 	let value: serde_json::Value =
 		serde_json::from_slice(header).map_err(|e| bad(&format!("header: {e}")))?;
 	let object = value.as_object().ok_or_else(|| bad("header is not an object"))?;
-	let mut keys: Vec<&String> = object.keys().collect();
-	keys.sort();
+	let mut fields: Vec<(&String, &serde_json::Value)> = object.iter().collect();
+	fields.sort_by(|a, b| a.0.cmp(b.0));
 	let mut out = String::from("{");
-	for (i, key) in keys.iter().enumerate() {
+	for (i, (key, value)) in fields.into_iter().enumerate() {
 		if i > 0 {
 			out.push(',');
 		}
-		let value = &object[*key];
 		let text = match value.as_object() {
-			Some(map) if *key == "__metadata__" => {
+			Some(map) if key == "__metadata__" => {
 				let mut entries: Vec<_> = map.iter().collect();
 				entries.sort_by(|a, b| a.0.cmp(b.0));
 				let inner: Vec<String> =
@@ -88,10 +88,11 @@ pub fn canonical(bytes: Vec<u8>) -> Result<Vec<u8>> {
 	while out.len() % 8 != 0 {
 		out.push(' ');
 	}
-	let mut result = Vec::with_capacity(8 + out.len() + bytes.len() - 8 - header_len);
+	let data = bytes.get(data_start..).unwrap_or_default();
+	let mut result = Vec::with_capacity(out.len().saturating_add(8).saturating_add(data.len()));
 	result.extend_from_slice(&(out.len() as u64).to_le_bytes());
 	result.extend_from_slice(out.as_bytes());
-	result.extend_from_slice(&bytes[8 + header_len..]);
+	result.extend_from_slice(data);
 	Ok(result)
 }
 

@@ -45,12 +45,11 @@ pub fn predict(model: &Model, data: &Dataset, device: &Device) -> Result<Predict
 	let len = data.sample_len();
 	let mut logits = Vec::new();
 	let mut classes = 0;
-	for start in (0..data.len()).step_by(INFERENCE_BATCH) {
-		let end = (start + INFERENCE_BATCH).min(data.len());
-		let features = data.features()[start * len..end * len].to_vec();
-		let x = Tensor::<2>::from_data(TensorData::new(features, [end - start, len]), device);
+	for batch in data.features().chunks(INFERENCE_BATCH.saturating_mul(len)) {
+		let rows = batch.len().checked_div(len).unwrap_or(0);
+		let x = Tensor::<2>::from_data(TensorData::new(batch.to_vec(), [rows, len]), device);
 		let out = model.forward(x);
-		classes = out.dims()[1];
+		[_, classes] = out.dims();
 		let values = out
 			.into_data()
 			.convert::<f32>()
@@ -61,13 +60,14 @@ pub fn predict(model: &Model, data: &Dataset, device: &Device) -> Result<Predict
 	let labels = logits
 		.chunks(classes.max(1))
 		.map(|row| {
-			let mut best = 0;
+			// The first of equal maxima.
+			let mut best = (0, f32::NEG_INFINITY);
 			for (i, v) in row.iter().enumerate() {
-				if *v > row[best] {
-					best = i;
+				if i == 0 || *v > best.1 {
+					best = (i, *v);
 				}
 			}
-			best as u32
+			best.0 as u32
 		})
 		.collect();
 	Ok(Predictions { classes, logits, labels })

@@ -139,7 +139,7 @@ impl OptimizerState {
 			}
 			slots.insert(path.clone(), tensors);
 		}
-		let expected = weights.len() * config.slots().len();
+		let expected = weights.len().saturating_mul(config.slots().len());
 		if host.len() != expected {
 			return Err(Error::Checkpoint(format!(
 				"{} optimizer state tensors, expected {expected}",
@@ -191,7 +191,7 @@ impl StepMapper<'_> {
 				(p.sub(v.clone().mul_scalar(lr)), vec![v])
 			}
 			(OptimizerConfig::Adam { lr, beta1, beta2, epsilon }, [m, v]) => {
-				let t = (self.step + 1) as i32;
+				let t = self.step.saturating_add(1) as i32;
 				let m = m.clone().mul_scalar(beta1).add(g.clone().mul_scalar(1.0 - beta1));
 				let v = v.clone().mul_scalar(beta2).add(g.clone().mul(g).mul_scalar(1.0 - beta2));
 				let step_size = lr / (1.0 - beta1.powi(t));

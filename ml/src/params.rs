@@ -80,11 +80,11 @@ pub fn tensors_hash(tag: &str, tensors: &ParamSet) -> Hash256 {
 		for d in &tensor.shape {
 			hasher.u64(*d as u64);
 		}
-		hasher.u64((tensor.values.len() * 4) as u64);
+		hasher.u64((tensor.values.len() as u64).saturating_mul(4));
 		// Feed in pieces: no second copy of a large tensor.
 		let mut buf = [0u8; 4096];
 		for chunk in tensor.values.chunks(1024) {
-			let filled = chunk.len() * 4;
+			let filled = chunk.len().saturating_mul(4);
 			for (out, v) in buf.chunks_exact_mut(4).zip(chunk) {
 				out.copy_from_slice(&v.to_le_bytes());
 			}

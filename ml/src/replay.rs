@@ -45,7 +45,7 @@ pub fn replay_step(
 	from: &Checkpoint,
 	device: &Device,
 ) -> Result<Checkpoint> {
-	replay(spec, config, data, from, from.step + 1, device)
+	replay(spec, config, data, from, from.step.saturating_add(1), device)
 }
 
 /// The outcome of checking a claimed checkpoint by replay.

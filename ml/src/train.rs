@@ -53,12 +53,15 @@ impl TrainConfig {
 	}
 }
 
+/// Uniform in `0..bound` (at least 1) by rejection, without modulo bias.
 fn uniform(rng: &mut ChaCha20Rng, bound: u64) -> u64 {
-	let zone = u64::MAX - (u64::MAX % bound);
+	let bound = bound.max(1);
+	// Draws at or above the largest multiple of `bound` that fits in a u64 are rejected.
+	let zone = u64::MAX.wrapping_sub(u64::MAX.checked_rem(bound).unwrap_or(0));
 	loop {
 		let x = rng.next_u64();
 		if x < zone {
-			return x % bound;
+			return x.checked_rem(bound).unwrap_or(0);
 		}
 	}
 }
@@ -69,7 +72,7 @@ pub fn epoch_order(seed: u64, epoch: u64, n: usize) -> Vec<usize> {
 	let mut rng = ChaCha20Rng::from_seed(key);
 	let mut order: Vec<usize> = (0..n).collect();
 	for i in (1..n).rev() {
-		let j = uniform(&mut rng, i as u64 + 1) as usize;
+		let j = uniform(&mut rng, (i as u64).saturating_add(1)) as usize;
 		order.swap(i, j);
 	}
 	order
@@ -86,9 +89,12 @@ pub fn steps_per_epoch(n: usize, batch_size: usize) -> Result<u64> {
 /// Mean cross-entropy of `logits` against `labels`.
 pub fn cross_entropy(logits: Tensor<2>, labels: &[u32], device: &Device) -> Tensor<1> {
 	let [batch, classes] = logits.dims();
-	let mut one_hot = vec![0f32; batch * classes];
-	for (row, label) in labels.iter().enumerate() {
-		one_hot[row * classes + *label as usize] = 1.0;
+	let mut one_hot = vec![0f32; batch.saturating_mul(classes)];
+	// Labels are checked against the class count before a step; one out of range stays 0.
+	for (row, label) in one_hot.chunks_exact_mut(classes.max(1)).zip(labels) {
+		if let Some(target) = row.get_mut(*label as usize) {
+			*target = 1.0;
+		}
 	}
 	let targets = Tensor::<2>::from_data(TensorData::new(one_hot, [batch, classes]), device);
 	log_softmax(logits, 1).mul(targets).sum().neg().div_scalar(batch as f64)
@@ -190,15 +196,19 @@ impl Trainer {
 	/// Sample indices of the batch of the next step.
 	pub fn next_batch(&mut self, n: usize) -> Result<Vec<usize>> {
 		let per_epoch = steps_per_epoch(n, self.config.batch_size)?;
-		let epoch = self.step / per_epoch;
-		let batch = (self.step % per_epoch) as usize;
+		// `steps_per_epoch` is at least 1.
+		let epoch = self.step.checked_div(per_epoch).unwrap_or(0);
+		let batch = self.step.checked_rem(per_epoch).unwrap_or(0) as usize;
 		let cached = matches!(&self.order, Some((e, o)) if *e == epoch && o.len() == n);
 		if !cached {
 			self.order = Some((epoch, epoch_order(self.config.seed, epoch, n)));
 		}
 		let order = self.order.as_ref().map(|(_, o)| o.as_slice()).unwrap_or_default();
 		let bs = self.config.batch_size;
-		Ok(order[batch * bs..(batch + 1) * bs].to_vec())
+		let start = batch.saturating_mul(bs);
+		order.get(start..start.saturating_add(bs)).map(<[usize]>::to_vec).ok_or_else(|| {
+			Error::Config(format!("batch {batch} of {bs} is past the {n} samples"))
+		})
 	}
 
 	/// Takes one optimizer step; returns the batch's loss (before the step).
@@ -211,7 +221,7 @@ impl Trainer {
 			)));
 		}
 		let indices = self.next_batch(data.len())?;
-		let (features, labels) = data.gather(&indices);
+		let (features, labels) = data.gather(&indices)?;
 		let classes = self.spec.classes();
 		if let Some(bad) = labels.iter().find(|l| **l >= classes) {
 			return Err(Error::Shape(format!("label {bad} with {classes} classes")));
@@ -243,7 +253,7 @@ impl Trainer {
 		if let Some(error) = mapper.error {
 			return Err(error);
 		}
-		self.step += 1;
+		self.step = self.step.saturating_add(1);
 		loss_value.ok_or_else(|| Error::Config("the loss could not be read back".into()))
 	}
 

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test and example code: a panic is the failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)] // test code: a panic is the failure report
 //! safetensors export and import, checked from Python when it is available.
 
 use std::path::{Path, PathBuf};

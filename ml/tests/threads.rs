@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test and example code: a panic is the failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)] // test code: a panic is the failure report
 //! Determinism across thread counts, in fresh processes: `matrixmultiply` reads
 //! `MATMUL_NUM_THREADS` once per process and rayon's global pool `RAYON_NUM_THREADS`, so
 //! only a child process can vary both. The MLP is wide enough (m·k + k·n ≥ 2¹⁵) for

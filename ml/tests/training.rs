@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test and example code: a panic is the failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)] // test code: a panic is the failure report
 //! Training, checkpoints, replay and tolerance on small synthetic data.
 
 use verity_ml::data::{synthetic, Dataset};

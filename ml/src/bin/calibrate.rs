@@ -142,7 +142,7 @@ fn replay_both(
 	let mut trainer = Trainer::from_checkpoint(spec, config, from, &device)?;
 	trainer.train_step(data)?;
 	let one = trainer.checkpoint();
-	while trainer.step_count() < from.step + k {
+	while trainer.step_count() < from.step.saturating_add(k) {
 		trainer.train_step(data)?;
 	}
 	Ok((one, trainer.checkpoint()))
@@ -226,7 +226,7 @@ fn faulty_segment(
 	fault: Fault,
 ) -> Result<Checkpoint> {
 	let device = Backend::NdArray.device()?;
-	let at = from.step + k / 2;
+	let at = from.step.saturating_add(k / 2);
 	let mut trainer = Trainer::from_checkpoint(spec, config, from, &device)?;
 	while trainer.step_count() < at {
 		trainer.train_step(data)?;
@@ -245,16 +245,16 @@ fn faulty_segment(
 			}
 			c
 		}
-		Fault::Skipped => Checkpoint { step: now.step + 1, ..now },
+		Fault::Skipped => Checkpoint { step: now.step.saturating_add(1), ..now },
 		Fault::ReplacedBatch => {
 			let mut shifted = Trainer::from_checkpoint(
 				spec,
 				config,
-				&Checkpoint { step: now.step + 1, ..now.clone() },
+				&Checkpoint { step: now.step.saturating_add(1), ..now.clone() },
 				&device,
 			)?;
 			shifted.train_step(data)?;
-			Checkpoint { step: now.step + 1, ..shifted.checkpoint() }
+			Checkpoint { step: now.step.saturating_add(1), ..shifted.checkpoint() }
 		}
 		Fault::LargerLr => {
 			let optimizer = match config.optimizer {
@@ -272,7 +272,7 @@ fn faulty_segment(
 		}
 	};
 	let mut trainer = Trainer::from_checkpoint(spec, config, &after, &device)?;
-	while trainer.step_count() < from.step + k {
+	while trainer.step_count() < from.step.saturating_add(k) {
 		trainer.train_step(data)?;
 	}
 	Ok(trainer.checkpoint())
@@ -313,7 +313,9 @@ fn calibrate(opts: &Opts) -> Result<()> {
 				variants.push((format!("{backend} × {threads} threads"), one, seg));
 			}
 		}
-		let (reference_one, reference_seg) = (variants[0].1.clone(), variants[0].2.clone());
+		let Some((_, reference_one, reference_seg)) = variants.first().cloned() else {
+			return Err(verity_ml::Error::Config("no backend and thread count to compare".into()));
+		};
 		let mut honest_step = 0f64;
 		let mut honest_segment = 0f64;
 		println!("  {:<28} {:>13} {:>13}  segment hash", "variant", "d(1 step)", "d(K steps)");

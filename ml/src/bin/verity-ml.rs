@@ -180,7 +180,7 @@ enum Cmd {
 fn parse_hex32(s: &str) -> Result<[u8; 32]> {
 	let bytes: Option<Vec<u8>> = (0..s.len())
 		.step_by(2)
-		.map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+		.map(|i| s.get(i..i.saturating_add(2)).and_then(|b| u8::from_str_radix(b, 16).ok()))
 		.collect();
 	bytes
 		.and_then(|b| <[u8; 32]>::try_from(b).ok())
@@ -235,7 +235,7 @@ fn run() -> Result<()> {
 			let config = TrainConfig { seed, batch_size: batch, optimizer };
 			let steps = match steps {
 				Some(s) => s,
-				None => epochs * steps_per_epoch(data.len(), batch)?,
+				None => epochs.saturating_mul(steps_per_epoch(data.len(), batch)?),
 			};
 			let device = backend.device()?;
 			std::fs::create_dir_all(&out).map_err(io(&out))?;
@@ -315,10 +315,9 @@ fn run() -> Result<()> {
 			let device = backend.device()?;
 			let model = Model::build(&spec, &device)?.load_params(&params)?;
 			let predictions = predict(&model, &data, &device)?;
-			for (i, label) in predictions.labels.iter().enumerate() {
+			let rows = predictions.logits.chunks(predictions.classes.max(1));
+			for (i, (label, row)) in predictions.labels.iter().zip(rows).enumerate() {
 				if logits {
-					let row =
-						&predictions.logits[i * predictions.classes..(i + 1) * predictions.classes];
 					println!("{i}\t{label}\t{row:?}");
 				} else {
 					println!("{i}\t{label}");

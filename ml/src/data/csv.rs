@@ -18,7 +18,7 @@ pub fn parse_csv(text: &str, label_column: u16, has_header: bool) -> Result<Data
 	let mut features = Vec::new();
 	let mut labels = Vec::new();
 	for (index, line) in text.lines().enumerate() {
-		let number = index + 1;
+		let number = index.saturating_add(1);
 		if (has_header && index == 0) || line.trim().is_empty() {
 			continue;
 		}
@@ -60,7 +60,7 @@ pub fn parse_csv(text: &str, label_column: u16, has_header: bool) -> Result<Data
 		}
 	}
 	let columns = columns.ok_or(Error::Csv { line: 0, message: "no data rows".into() })?;
-	Dataset::new(features, labels, vec![columns - 1])
+	Dataset::new(features, labels, vec![columns.saturating_sub(1)])
 }
 
 /// Loads a CSV file.

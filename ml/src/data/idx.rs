@@ -49,40 +49,38 @@ pub(crate) fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>> {
 
 /// Parses the header, checks the length, and returns `(dims, values)`.
 fn parse<'a>(bytes: &'a [u8], rank: u8, what: &str) -> Result<(Vec<usize>, &'a [u8])> {
-	let header = bytes.get(..4).ok_or_else(|| {
-		Error::Idx(format!("{what}: {} bytes is too short for a header", bytes.len()))
-	})?;
-	if header[0] != 0 || header[1] != 0 {
+	let Some(&[m0, m1, element, file_rank]) = bytes.get(..4) else {
+		return Err(Error::Idx(format!("{what}: {} bytes is too short for a header", bytes.len())));
+	};
+	if m0 != 0 || m1 != 0 {
 		return Err(Error::Idx(format!(
-			"{what}: bad magic number {:02x}{:02x}{:02x}{:02x} (must start with 0000)",
-			header[0], header[1], header[2], header[3]
+			"{what}: bad magic number {m0:02x}{m1:02x}{element:02x}{file_rank:02x} (must start with 0000)"
 		)));
 	}
-	if header[2] != UNSIGNED_BYTE {
+	if element != UNSIGNED_BYTE {
 		return Err(Error::Idx(format!(
-			"{what}: element type 0x{:02x} is not supported (only unsigned bytes, 0x08)",
-			header[2]
+			"{what}: element type 0x{element:02x} is not supported (only unsigned bytes, 0x08)"
 		)));
 	}
-	if header[3] != rank {
+	if file_rank != rank {
 		return Err(Error::Idx(format!(
-			"{what}: {} dimensions, expected {rank} (magic 0x0000080{rank})",
-			header[3]
+			"{what}: {file_rank} dimensions, expected {rank} (magic 0x0000080{rank})"
 		)));
 	}
-	let dims_end = 4 + 4 * usize::from(rank);
-	let dims_bytes = bytes
-		.get(4..dims_end)
-		.ok_or_else(|| Error::Idx(format!("{what}: truncated in the dimensions")))?;
+	// A u8 rank: at most 4 + 4 × 255 bytes of header.
+	let dims_end = usize::from(rank).saturating_mul(4).saturating_add(4);
+	let (dims_bytes, values) = match (bytes.get(4..dims_end), bytes.get(dims_end..)) {
+		(Some(dims), Some(values)) => (dims, values),
+		_ => return Err(Error::Idx(format!("{what}: truncated in the dimensions"))),
+	};
 	let dims: Vec<usize> = dims_bytes
 		.chunks_exact(4)
-		.map(|d| u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as usize)
+		.map(|d| <[u8; 4]>::try_from(d).map_or(0, u32::from_be_bytes) as usize)
 		.collect();
 	let expected = dims
 		.iter()
 		.try_fold(1usize, |acc, d| acc.checked_mul(*d))
 		.ok_or_else(|| Error::Idx(format!("{what}: dimensions {dims:?} overflow")))?;
-	let values = &bytes[dims_end..];
 	if values.len() != expected {
 		return Err(Error::Idx(format!(
 			"{what}: dimensions {dims:?} need {expected} bytes of data, the file has {}",
@@ -96,10 +94,13 @@ fn parse<'a>(bytes: &'a [u8], rank: u8, what: &str) -> Result<(Vec<usize>, &'a [
 pub fn parse_idx_images(bytes: Vec<u8>) -> Result<IdxImages> {
 	let bytes = maybe_gunzip(bytes)?;
 	let (dims, values) = parse(&bytes, 3, "image file")?;
-	if dims[1] == 0 || dims[2] == 0 {
-		return Err(Error::Idx(format!("image file: empty images {}×{}", dims[1], dims[2])));
+	let &[count, rows, cols] = dims.as_slice() else {
+		return Err(Error::Idx(format!("image file: {} dimensions, expected 3", dims.len())));
+	};
+	if rows == 0 || cols == 0 {
+		return Err(Error::Idx(format!("image file: empty images {rows}×{cols}")));
 	}
-	Ok(IdxImages { count: dims[0], rows: dims[1], cols: dims[2], pixels: values.to_vec() })
+	Ok(IdxImages { count, rows, cols, pixels: values.to_vec() })
 }
 
 /// Parses an IDX label file (magic `0x00000801`), plain or gzip.

@@ -83,26 +83,44 @@ impl Dataset {
 		&self.features
 	}
 
+	/// The features of sample `i`, if there is one.
+	fn sample(&self, i: usize) -> Option<&[f32]> {
+		let len = self.sample_len();
+		self.features.get(i.checked_mul(len)?..i.checked_add(1)?.checked_mul(len)?)
+	}
+
 	/// The first `n` samples (all of them if there are fewer).
 	pub fn truncated(&self, n: usize) -> Self {
 		let n = n.min(self.len());
+		// `new` checked `len() × sample_len() == features.len()`, so both prefixes exist.
+		let features = self.features.chunks_exact(self.sample_len()).take(n).flatten().copied();
 		Self {
-			features: self.features[..n * self.sample_len()].to_vec(),
-			labels: self.labels[..n].to_vec(),
+			features: features.collect(),
+			labels: self.labels.iter().take(n).copied().collect(),
 			sample_shape: self.sample_shape.clone(),
 		}
 	}
 
 	/// Features and labels of the samples at `indices`, in that order.
-	pub fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<u32>) {
+	pub fn gather(&self, indices: &[usize]) -> Result<(Vec<f32>, Vec<u32>)> {
 		let len = self.sample_len();
-		let mut features = Vec::with_capacity(indices.len() * len);
+		let mut features = Vec::with_capacity(indices.len().saturating_mul(len));
 		let mut labels = Vec::with_capacity(indices.len());
 		for &i in indices {
-			features.extend_from_slice(&self.features[i * len..(i + 1) * len]);
-			labels.push(self.labels[i]);
+			match (self.sample(i), self.labels.get(i)) {
+				(Some(sample), Some(label)) => {
+					features.extend_from_slice(sample);
+					labels.push(*label);
+				}
+				_ => {
+					return Err(Error::Shape(format!(
+						"sample {i} asked of a dataset of {} samples",
+						self.len()
+					)))
+				}
+			}
 		}
-		(features, labels)
+		Ok((features, labels))
 	}
 
 	/// Checks that this dataset can feed `spec`: same number of features per sample, and
@@ -148,7 +166,7 @@ pub fn content_hash_file(path: &Path) -> Result<ContentHash> {
 		if n == 0 {
 			break;
 		}
-		hasher.update(&buffer[..n]);
+		hasher.update(buffer.get(..n).unwrap_or_default());
 	}
 	Ok(hasher.finalize())
 }
@@ -191,12 +209,13 @@ pub fn synthetic(
 	let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
 	let mut unit = move || (rng.next_u32() >> 8) as f32 / 16_777_216.0;
 	let len: usize = sample_shape.iter().product();
-	let prototypes: Vec<f32> = (0..len * classes as usize).map(|_| unit()).collect();
-	let mut features = Vec::with_capacity(n * len);
+	let classes = classes.max(1);
+	let prototypes: Vec<Vec<f32>> =
+		(0..classes).map(|_| (0..len).map(|_| unit()).collect()).collect();
+	let mut features = Vec::with_capacity(n.saturating_mul(len));
 	let mut labels = Vec::with_capacity(n);
-	for i in 0..n {
-		let label = (i % classes.max(1) as usize) as u32;
-		let proto = &prototypes[label as usize * len..(label as usize + 1) * len];
+	// Labels cycle through the classes.
+	for (proto, label) in prototypes.iter().zip(0u32..).cycle().take(n) {
 		features.extend(proto.iter().map(|p| p + (unit() * 2.0 - 1.0) * noise));
 		labels.push(label);
 	}

@@ -70,7 +70,7 @@ impl Family for LeNet {
 	fn layout(spec: &LeNetSpec) -> Vec<ParamInfo> {
 		let (channels, flat, classes) = dims(spec);
 		let conv = |name: &str, inputs: usize, filters: usize| {
-			let fan_in = inputs * K * K;
+			let fan_in = inputs.saturating_mul(K).saturating_mul(K);
 			[
 				ParamInfo {
 					path: format!("{name}.weight"),

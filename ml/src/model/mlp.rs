@@ -29,6 +29,11 @@ fn widths(spec: &MlpSpec) -> Vec<usize> {
 		.collect()
 }
 
+/// `(inputs, outputs)` of each linear layer, first to last.
+fn layer_shapes(widths: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
+	widths.iter().copied().zip(widths.iter().copied().skip(1))
+}
+
 /// Applies an activation.
 pub fn activate<const D: usize>(activation: Activation, x: Tensor<D>) -> Tensor<D> {
 	match activation {
@@ -44,23 +49,27 @@ impl Family for Mlp {
 
 	fn build(spec: &MlpSpec, device: &Device) -> Self {
 		let widths = widths(spec);
-		let layers =
-			widths.windows(2).map(|w| LinearConfig::new(w[0], w[1]).init(device)).collect();
+		let layers = layer_shapes(&widths)
+			.map(|(inputs, outputs)| LinearConfig::new(inputs, outputs).init(device))
+			.collect();
 		Mlp { layers, activation: spec.activation }
 	}
 
 	fn layout(spec: &MlpSpec) -> Vec<ParamInfo> {
-		widths(spec)
-			.windows(2)
+		layer_shapes(&widths(spec))
 			.enumerate()
-			.flat_map(|(i, w)| {
+			.flat_map(|(i, (inputs, outputs))| {
 				[
 					ParamInfo {
 						path: format!("layers.{i}.weight"),
-						shape: vec![w[0], w[1]],
-						fan_in: w[0],
+						shape: vec![inputs, outputs],
+						fan_in: inputs,
 					},
-					ParamInfo { path: format!("layers.{i}.bias"), shape: vec![w[1]], fan_in: w[0] },
+					ParamInfo {
+						path: format!("layers.{i}.bias"),
+						shape: vec![outputs],
+						fan_in: inputs,
+					},
 				]
 			})
 			.collect()

@@ -68,7 +68,9 @@ pub fn input_len(spec: &ArchitectureSpec) -> usize {
 	match spec {
 		ArchitectureSpec::Mlp(m) => m.inputs as usize,
 		ArchitectureSpec::LeNet(l) => {
-			usize::from(l.channels) * usize::from(l.height) * usize::from(l.width)
+			usize::from(l.channels)
+				.saturating_mul(usize::from(l.height))
+				.saturating_mul(usize::from(l.width))
 		}
 	}
 }
@@ -238,7 +240,7 @@ impl ModuleMapper for Loader<'_> {
 			)));
 			return Param::from_mapped_value(id, tensor, mapper);
 		}
-		self.seen += 1;
+		self.seen = self.seen.saturating_add(1);
 		let device = tensor.device();
 		let require_grad = tensor.is_require_grad();
 		let mut new = Tensor::<D>::from_data(
