@@ -169,7 +169,7 @@ impl Chain {
 	pub async fn free_balance(&self, at: &AtBlock, who: &AccountId32) -> anyhow::Result<u128> {
 		let account = at
 			.storage()
-			.fetch(verity::storage().system().account(), (who.clone(),))
+			.fetch(verity::storage().system().account(), (*who,))
 			.await?
 			.decode()?;
 		Ok(account.data.free)
@@ -177,7 +177,7 @@ impl Chain {
 
 	/// What an account has earned and not yet claimed (the rewards pallet's books).
 	pub async fn accrued(&self, at: &AtBlock, who: &AccountId32) -> anyhow::Result<u128> {
-		match at.storage().try_fetch(verity::storage().rewards().accrued(), (who.clone(),)).await? {
+		match at.storage().try_fetch(verity::storage().rewards().accrued(), (*who,)).await? {
 			Some(value) => Ok(value.decode()?),
 			None => Ok(0),
 		}

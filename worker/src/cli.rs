@@ -243,8 +243,9 @@ enum ModelCommand {
 #[derive(Subcommand)]
 enum JobCommand {
 	/// Posts a job: shows the quote, then holds it in escrow.
+	// Boxed: a training job's arguments are most of the command's size.
 	#[command(subcommand)]
-	Post(PostCommand),
+	Post(Box<PostCommand>),
 	/// Follows a job until it ends.
 	Watch {
 		/// The job id.
@@ -502,7 +503,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 		Command::Job(JobCommand::Post(post)) => {
 			let chain = connect(10).await?;
 			chain.check_compatible().await?;
-			post_job(chain, post).await
+			post_job(chain, *post).await
 		}
 		Command::Job(JobCommand::Watch { id, timeout }) => {
 			let chain = connect(10).await?;
@@ -734,7 +735,7 @@ async fn ensure_registered(
 ) -> anyhow::Result<()> {
 	let at = tx.chain().finalized().await?;
 	let record =
-		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(me.clone())).await?;
+		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(*me)).await?;
 	match record {
 		None => {
 			tx.submit(
@@ -1084,7 +1085,7 @@ async fn status(chain: Chain, who: AccountId32) -> anyhow::Result<()> {
 	println!("free      {}", tokens(free));
 	println!("accrued   {} (`verity-worker rewards claim` pays it out)", tokens(accrued));
 	let worker =
-		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(who.clone())).await?;
+		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(who)).await?;
 	let Some(w) = worker else {
 		println!("not a registered worker");
 		return Ok(());

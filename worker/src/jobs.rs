@@ -51,7 +51,7 @@ pub fn model_weights(model: &Model) -> (String, ContentHash) {
 pub async fn endpoint(at: &AtBlock, worker: &subxt::utils::AccountId32) -> anyhow::Result<String> {
 	let record = at
 		.runtime_apis()
-		.call(verity::runtime_apis().compute_api().worker(worker.clone()))
+		.call(verity::runtime_apis().compute_api().worker(*worker))
 		.await?
 		.ok_or_else(|| anyhow::anyhow!("{worker} is not a registered worker"))?;
 	Ok(uri_text(&record.endpoint.0).trim_end_matches('/').to_owned())

@@ -283,8 +283,8 @@ pub(super) async fn get(ctx: &Context, url: &str) -> Result<Vec<u8>, String> {
 				Err(e) => last = format!("GET {url}: {e}"),
 			},
 			Ok(r) => {
-				last = format!("GET {url}: HTTP {}", r.status());
 				let status = r.status();
+				last = format!("GET {url}: HTTP {status}");
 				let transient = status.is_server_error()
 					|| status == reqwest::StatusCode::REQUEST_TIMEOUT
 					|| status == reqwest::StatusCode::TOO_MANY_REQUESTS;

@@ -170,7 +170,7 @@ async fn same_class(
 	worker: &subxt::utils::AccountId32,
 ) -> anyhow::Result<bool> {
 	let record =
-		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(worker.clone())).await?;
+		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(*worker)).await?;
 	Ok(record.is_some_and(|w| w.capabilities.determinism == ctx.backend.determinism_class()))
 }
 

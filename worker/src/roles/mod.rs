@@ -218,7 +218,7 @@ async fn tick(
 	in_hand: &Arc<Mutex<HashSet<String>>>,
 ) -> anyhow::Result<()> {
 	let duties =
-		at.runtime_apis().call(verity::runtime_apis().compute_api().duties(ctx.me.clone())).await?;
+		at.runtime_apis().call(verity::runtime_apis().compute_api().duties(ctx.me)).await?;
 	let hash = at.block_hash();
 	let mut counts = [0i64; 3];
 	for duty in &duties {
@@ -289,7 +289,7 @@ async fn report_balances(ctx: &Context, at: &AtBlock) {
 			.set(free as f64 / crate::chain::UNIT as f64);
 	}
 	let worker =
-		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(ctx.me.clone())).await;
+		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(ctx.me)).await;
 	if let Ok(Some(w)) = worker {
 		ctx.metrics
 			.balance
