@@ -38,4 +38,18 @@ function submit(api, tx, signer, { until = 'inBlock' } = {}) {
   });
 }
 
-module.exports = { submit };
+// Waits until none of `who`'s transactions is pending: the finalized state's nonce is the
+// one the node would hand out next. On a parachain a transaction reported in a block can
+// still be on a fork that is retracted, and a CLI that asks the node for the next nonce in
+// that window gets the same nonce again and is refused ("priority is too low").
+async function settled(api, who) {
+  for (;;) {
+    const head = await api.rpc.chain.getFinalizedHead();
+    const { nonce } = await (await api.at(head)).query.system.account(who);
+    const next = await api.rpc.system.accountNextIndex(who);
+    if (nonce.toNumber() === next.toNumber()) return;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+module.exports = { submit, settled };

@@ -14,7 +14,7 @@ const { createServer } = require('node:http');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { gunzipSync } = require('node:zlib');
-const { submit } = require('./tx.js');
+const { settled, submit } = require('./tx.js');
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const WORKERS = ['Bob', 'Charlie', 'Dave'];
@@ -113,6 +113,7 @@ async function run_(nodeName, networkInfo) {
     declineWindow: 20,
   });
   await submit(api, api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
+  await settled(api, alice.address);
 
   // Two IDX archives served over HTTP, listed by Alice with the worker's CLI.
   for (const [split, count, name] of [['train', 2000, 'train.tar'], ['t10k', 500, 'test.tar']]) {
@@ -120,7 +121,11 @@ async function run_(nodeName, networkInfo) {
     await run('verity-ml', ['pack-idx', '--images', images, '--labels', labels, '--out', join(dir, name)]);
   }
   const files = await serve(dir);
-  const cli = (args) => run('verity-worker', ['--node', node, ...args], { VERITY_SURI: '//Alice' });
+  // Each of Alice's commands starts once her previous transactions are final (see `settled`).
+  const cli = async (args) => {
+    await settled(api, alice.address);
+    return run('verity-worker', ['--node', node, ...args], { VERITY_SURI: '//Alice' });
+  };
   const publish = async (file) => {
     const out = await cli(['dataset', 'publish', join(dir, file), '--uri', `${files.url}/${file}`, '--price', '1', '--licence', 'CC-BY-4.0']);
     const id = Number(/dataset (\d+):/.exec(out)?.[1]);
