@@ -160,6 +160,23 @@ impl Chain {
 		Ok(self.api.at_current_block().await?)
 	}
 
+	/// Waits until a block newer than the current finalized one is finalized.
+	pub async fn wait_for_next_finalized(&self, timeout: Duration) -> anyhow::Result<u64> {
+		let start = self.finalized().await?.block_number();
+		let deadline = tokio::time::Instant::now() + timeout;
+		loop {
+			tokio::time::sleep(Duration::from_millis(500)).await;
+			let now = self.finalized().await?.block_number();
+			if now > start {
+				return Ok(now);
+			}
+			anyhow::ensure!(
+				tokio::time::Instant::now() < deadline,
+				"no block finalized after #{start} within {timeout:?}"
+			);
+		}
+	}
+
 	/// The next nonce of `who`, counting transactions in the node's pool.
 	pub async fn next_nonce(&self, who: &AccountId32) -> anyhow::Result<u64> {
 		Ok(self.legacy.system_account_next_index(who).await?)
@@ -223,37 +240,28 @@ impl Submitter {
 
 	/// Submits `call` and waits until it is in a best block; returns its events, or the
 	/// runtime's error by name ([`RuntimeError`]) if it failed.
+	///
+	/// A pool that refuses the transaction because another one of this account holds its
+	/// nonce ("priority too low"), or because the nonce is already used ("outdated"), is
+	/// answered by waiting for the next finalized block and asking the node for the nonce
+	/// again: on a parachain, a transaction sent just before (by this process or another
+	/// client of the same account) can sit on a fork being retracted, so the node's next
+	/// index lags for a block or two.
 	pub async fn submit<C: Payload>(
 		&self,
 		what: &str,
 		call: &C,
 	) -> anyhow::Result<ExtrinsicEvents<Config>> {
-		let mut progress = {
-			let mut nonce = self.nonce.lock().await;
-			let next = match *nonce {
-				Some(n) => n,
-				None => self.chain.next_nonce(&self.account).await?,
-			};
-			let at = self.chain.finalized().await?;
-			let params = DefaultExtrinsicParamsBuilder::<Config>::new()
-				.nonce(next)
-				.mortal_from_unchecked(64, at.block_number(), at.block_hash())
-				.build();
-			let mut signable = at
-				.tx()
-				.create_signable_offline(call, params)
-				.with_context(|| format!("building {what}"))?;
-			let tx = signable.sign(&self.keypair)?;
-			match tx.submit_and_watch().await {
-				Ok(progress) => {
-					*nonce = Some(next + 1);
-					progress
+		let mut attempt = 0u32;
+		let mut progress = loop {
+			match self.send(what, call).await {
+				Ok(progress) => break progress,
+				Err(e) if attempt < NONCE_RETRIES && is_nonce_clash(&e) => {
+					attempt = attempt.saturating_add(1);
+					tracing::info!(call = what, attempt, error = %format!("{e:#}"), "nonce clash; asking again after the next finalized block");
+					self.chain.wait_for_next_finalized(Duration::from_secs(60)).await?;
 				}
-				Err(e) => {
-					// The pool refused it: ask the node again next time.
-					*nonce = None;
-					return Err(anyhow::Error::new(e).context(format!("submitting {what}")));
-				}
+				Err(e) => return Err(e),
 			}
 		};
 		while let Some(status) = progress.next().await {
@@ -280,6 +288,51 @@ impl Submitter {
 		*self.nonce.lock().await = None;
 		anyhow::bail!("{what}: the node stopped reporting on the transaction")
 	}
+
+	/// Signs `call` with the next nonce and hands it to the node's pool.
+	async fn send<C: Payload>(
+		&self,
+		what: &str,
+		call: &C,
+	) -> anyhow::Result<subxt::tx::TransactionProgress<Config, subxt::client::OnlineClientAtBlockImpl<Config>>> {
+		let mut nonce = self.nonce.lock().await;
+		let next = match *nonce {
+			Some(n) => n,
+			None => self.chain.next_nonce(&self.account).await?,
+		};
+		let at = self.chain.finalized().await?;
+		let params = DefaultExtrinsicParamsBuilder::<Config>::new()
+			.nonce(next)
+			.mortal_from_unchecked(64, at.block_number(), at.block_hash())
+			.build();
+		let mut signable = at
+			.tx()
+			.create_signable_offline(call, params)
+			.with_context(|| format!("building {what}"))?;
+		let tx = signable.sign(&self.keypair)?;
+		match tx.submit_and_watch().await {
+			Ok(progress) => {
+				*nonce = Some(next.saturating_add(1));
+				Ok(progress)
+			}
+			Err(e) => {
+				// The pool refused it: ask the node again next time.
+				*nonce = None;
+				Err(anyhow::Error::new(e).context(format!("submitting {what} with nonce {next}")))
+			}
+		}
+	}
+}
+
+/// How many times [`Submitter::submit`] asks for a fresh nonce after a clash.
+const NONCE_RETRIES: u32 = 3;
+
+/// Whether the pool refused a transaction for its nonce: another transaction of the account
+/// holds it (JSON-RPC 1014, "Priority is too low") or it is already used (1010, "Transaction
+/// is outdated"). Matched on the node's message, which is all the RPC error carries.
+fn is_nonce_clash(error: &anyhow::Error) -> bool {
+	let text = format!("{error:#}");
+	text.contains("Priority is too low") || text.contains("outdated")
 }
 
 fn describe_failure(error: TransactionEventsError) -> anyhow::Error {

@@ -974,6 +974,25 @@ async fn past_ending(chain: &Chain, id: u64, at: &AtBlock) -> anyhow::Result<()>
 	anyhow::bail!("job {id} ended more than {WATCH_LOOKBACK} blocks ago")
 }
 
+/// The finalized block once block `number` is finalized.
+async fn finalized_from(
+	chain: &Chain,
+	number: u64,
+	deadline: tokio::time::Instant,
+) -> anyhow::Result<AtBlock> {
+	loop {
+		let finalized = chain.finalized().await?;
+		if finalized.block_number() >= number {
+			return Ok(finalized);
+		}
+		anyhow::ensure!(
+			tokio::time::Instant::now() < deadline,
+			"block #{number} not finalized in time"
+		);
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
+
 async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 	let deadline = tokio::time::Instant::now() + timeout;
 	let mut blocks = chain.api.stream_best_blocks().await?;
@@ -1028,12 +1047,18 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 				println!("#{} {line}", block.number());
 			}
 		}
-		let ended = ending_in(&events, id);
-		if let Some(end) = ended {
-			println!("#{} job {id} {end}", block.number());
-			return Ok(());
+		let open = crate::jobs::job(&at, id).await?;
+		if ending_in(&events, id).is_some() || (seen_open && open.is_none()) {
+			// The end is reported once final, read from the finalized chain: what it names (a
+			// registered model, a revealed output) is then there for the next command, which
+			// reads finalized state, and a best block on a losing fork reports nothing.
+			let finalized = finalized_from(&chain, block.number(), deadline).await?;
+			if crate::jobs::job(&finalized, id).await?.is_none() {
+				return past_ending(&chain, id, &finalized).await;
+			}
+			println!("#{} job {id} ended on a fork that lost; watching on", block.number());
 		}
-		match crate::jobs::job(&at, id).await? {
+		match open {
 			Some(job) => {
 				seen_open = true;
 				let status = format!("{:?}", job.status);
@@ -1049,8 +1074,14 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 					.await?
 					.decode()?;
 				if id < next {
-					// Already over: look back from this block for how it ended.
-					return past_ending(&chain, id, &at).await;
+					// Already over: look back from the finalized chain for how it ended.
+					let finalized = finalized_from(&chain, at.block_number(), deadline).await?;
+					if crate::jobs::job(&finalized, id).await?.is_none() {
+						return past_ending(&chain, id, &finalized).await;
+					}
+					// Open in the finalized chain: it ended on a fork that may still lose.
+					seen_open = true;
+					continue;
 				}
 				// Not posted as of this block (the stream may start a block behind).
 				unposted += 1;
