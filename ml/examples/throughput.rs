@@ -19,13 +19,21 @@ struct Args {
 	steps: u64,
 	#[arg(long, default_value = "ndarray")]
 	backend: String,
+	/// Which models to time (comma-separated), e.g. `lenet` for a profile of one.
+	#[arg(long, default_value = "mlp,lenet")]
+	models: String,
 }
 
 fn main() -> Result<()> {
 	let args = Args::parse();
 	let data = synthetic(args.batch * 50, &[1, 28, 28], 10, 0.5, 1)?;
-	let device = args.backend.parse::<Backend>()?.device()?;
+	let backend = args.backend.parse::<Backend>()?;
+	println!("determinism tag: {}", backend.determinism_tag());
+	let device = backend.device()?;
 	for (name, arch) in [("mlp", "mlp:784-256-128-10:relu"), ("lenet", "lenet:1x28x28:10")] {
+		if !args.models.split(',').any(|m| m == name) {
+			continue;
+		}
 		let spec = parse_spec(arch)?;
 		let config =
 			TrainConfig { seed: 1, batch_size: args.batch, optimizer: OptimizerConfig::adam(1e-3) };

@@ -54,9 +54,20 @@ impl Backend {
 
 	/// The determinism class this backend runs in on this machine, as a worker declares it
 	/// on chain: two workers of one class produce bit-identical runs, so an audit between
-	/// them is an exact hash comparison. It names the backend, this crate's version (its
-	/// kernels), the CPU architecture and the vector extensions CPU kernels dispatch on.
+	/// them is an exact hash comparison. It is a 4-byte hash of [`Self::determinism_tag`].
 	pub fn determinism_class(self) -> u32 {
+		let hash =
+			blake2b_simd::Params::new().hash_length(4).hash(self.determinism_tag().as_bytes());
+		let mut bytes = [0u8; 4];
+		bytes.copy_from_slice(hash.as_bytes());
+		u32::from_le_bytes(bytes)
+	}
+
+	/// What fixes the bits this backend computes on this machine: the backend, this crate's
+	/// version (its kernels), the CPU architecture, the vector extensions CPU kernels
+	/// dispatch on and, for flex, the L1 data cache geometry its GEMM reads (see
+	/// [`gemm_l1d`]), e.g. `verity-ml/0.1.0/flex/x86_64+avx2+fma+avx512f/l1d=32768,64,8`.
+	pub fn determinism_tag(self) -> String {
 		let mut tag = format!(
 			"verity-ml/{}/{}/{}",
 			env!("CARGO_PKG_VERSION"),
@@ -74,10 +85,12 @@ impl Backend {
 				tag.push_str(feature);
 			}
 		}
-		let hash = blake2b_simd::Params::new().hash_length(4).hash(tag.as_bytes());
-		let mut bytes = [0u8; 4];
-		bytes.copy_from_slice(hash.as_bytes());
-		u32::from_le_bytes(bytes)
+		#[cfg(feature = "flex")]
+		if self == Backend::Flex {
+			let (bytes, line, ways) = gemm_l1d();
+			tag.push_str(&format!("/l1d={bytes},{line},{ways}"));
+		}
+		tag
 	}
 
 	/// The backend's name on the command line.
@@ -90,6 +103,32 @@ impl Backend {
 			Backend::Wgpu => "wgpu",
 		}
 	}
+}
+
+/// Whether `device` (a plain one, not autodiff's) computes in host memory: a CPU backend,
+/// where reading a tensor's values costs at most a copy rather than a transfer.
+pub fn computes_on_host(device: &Device) -> bool {
+	#[allow(deprecated)] // burn 0.22 prefers flex; ndarray stays available for calibration.
+	let ndarray = Device::ndarray();
+	#[cfg(feature = "flex")]
+	if *device == Device::flex() {
+		return true;
+	}
+	*device == ndarray
+}
+
+/// The L1 data cache geometry (bytes, line bytes, ways) that burn-flex's GEMM (the `gemm`
+/// crate) sizes its blocks by. The depth of a block (`kc`) splits the inner dimension of a
+/// product once it is longer than 512 and either side is wider than 64 (the MLP's first
+/// layer, 784 inputs, in the forward pass), and each split adds partial sums in another
+/// order: two CPUs whose L1 caches differ in size or ways can round differently. `gemm`
+/// reads the geometry from CPUID (Linux: sysfs), with its own fallbacks, and this is what
+/// it read, so the class follows the blocking it really uses.
+#[cfg(feature = "flex")]
+pub fn gemm_l1d() -> (usize, usize, usize) {
+	// `CACHE_INFO` is `[L1d, L2, L3]`.
+	let [l1, ..] = &*gemm_common::cache::CACHE_INFO;
+	(l1.cache_bytes, l1.cache_line_bytes, l1.associativity)
 }
 
 impl fmt::Display for Backend {
@@ -107,5 +146,31 @@ impl FromStr for Backend {
 				Backend::compiled().iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
 			))
 		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	#![allow(clippy::unwrap_used)]
+	use super::*;
+
+	#[test]
+	fn the_class_names_what_fixes_the_bits() {
+		let ndarray = Backend::NdArray.determinism_tag();
+		assert!(ndarray.starts_with(&format!(
+			"verity-ml/{}/ndarray/{}",
+			env!("CARGO_PKG_VERSION"),
+			std::env::consts::ARCH
+		)));
+		// ndarray's GEMM (matrixmultiply) blocks by constants, not by the cache.
+		assert!(!ndarray.contains("l1d="));
+		#[cfg(feature = "flex")]
+		{
+			let (bytes, line, ways) = gemm_l1d();
+			assert!(bytes > 0 && line > 0 && ways > 0);
+			let flex = Backend::Flex.determinism_tag();
+			assert!(flex.ends_with(&format!("/l1d={bytes},{line},{ways}")), "{flex}");
+			assert_ne!(Backend::Flex.determinism_class(), Backend::NdArray.determinism_class());
+		}
 	}
 }

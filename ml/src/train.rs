@@ -206,9 +206,10 @@ impl Trainer {
 		let order = self.order.as_ref().map(|(_, o)| o.as_slice()).unwrap_or_default();
 		let bs = self.config.batch_size;
 		let start = batch.saturating_mul(bs);
-		order.get(start..start.saturating_add(bs)).map(<[usize]>::to_vec).ok_or_else(|| {
-			Error::Config(format!("batch {batch} of {bs} is past the {n} samples"))
-		})
+		order
+			.get(start..start.saturating_add(bs))
+			.map(<[usize]>::to_vec)
+			.ok_or_else(|| Error::Config(format!("batch {batch} of {bs} is past the {n} samples")))
 	}
 
 	/// Takes one optimizer step; returns the batch's loss (before the step).
@@ -247,6 +248,7 @@ impl Trainer {
 			state: &mut self.state,
 			path: Vec::new(),
 			error: None,
+			on_host: crate::backend::computes_on_host(&self.device),
 		};
 		// Cloning a module shares its tensors (reference counts), it copies no values.
 		self.model = self.model.clone().map(&mut mapper);

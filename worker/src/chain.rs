@@ -184,11 +184,8 @@ impl Chain {
 
 	/// The free balance of an account.
 	pub async fn free_balance(&self, at: &AtBlock, who: &AccountId32) -> anyhow::Result<u128> {
-		let account = at
-			.storage()
-			.fetch(verity::storage().system().account(), (*who,))
-			.await?
-			.decode()?;
+		let account =
+			at.storage().fetch(verity::storage().system().account(), (*who,)).await?.decode()?;
 		Ok(account.data.free)
 	}
 
@@ -294,7 +291,9 @@ impl Submitter {
 		&self,
 		what: &str,
 		call: &C,
-	) -> anyhow::Result<subxt::tx::TransactionProgress<Config, subxt::client::OnlineClientAtBlockImpl<Config>>> {
+	) -> anyhow::Result<
+		subxt::tx::TransactionProgress<Config, subxt::client::OnlineClientAtBlockImpl<Config>>,
+	> {
 		let mut nonce = self.nonce.lock().await;
 		let next = match *nonce {
 			Some(n) => n,

@@ -657,7 +657,7 @@ async fn run_worker(chain: Chain, args: RunArgs) -> anyhow::Result<()> {
 		max_parameters: args.max_parameters,
 		determinism: backend.determinism_class(),
 	};
-	tracing::info!(class = capabilities.determinism, "determinism class");
+	tracing::info!(class = capabilities.determinism, tag = %backend.determinism_tag(), "determinism class");
 	ensure_registered(&tx, &me, capabilities, &public_url, chain::parse_tokens(&args.stake)?)
 		.await?;
 
@@ -734,8 +734,7 @@ async fn ensure_registered(
 	stake: u128,
 ) -> anyhow::Result<()> {
 	let at = tx.chain().finalized().await?;
-	let record =
-		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(*me)).await?;
+	let record = at.runtime_apis().call(verity::runtime_apis().compute_api().worker(*me)).await?;
 	match record {
 		None => {
 			tx.submit(
@@ -1115,8 +1114,7 @@ async fn status(chain: Chain, who: AccountId32) -> anyhow::Result<()> {
 	println!("account   {who}");
 	println!("free      {}", tokens(free));
 	println!("accrued   {} (`verity-worker rewards claim` pays it out)", tokens(accrued));
-	let worker =
-		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(who)).await?;
+	let worker = at.runtime_apis().call(verity::runtime_apis().compute_api().worker(who)).await?;
 	let Some(w) = worker else {
 		println!("not a registered worker");
 		return Ok(());
