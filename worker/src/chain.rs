@@ -160,20 +160,22 @@ impl Chain {
 		Ok(self.api.at_current_block().await?)
 	}
 
-	/// Waits until a block newer than the current finalized one is finalized.
-	pub async fn wait_for_next_finalized(&self, timeout: Duration) -> anyhow::Result<u64> {
-		let start = self.finalized().await?.block_number();
-		let deadline = tokio::time::Instant::now() + timeout;
+	/// The finalized block, once block `number` is finalized (or an error at `deadline`).
+	pub async fn finalized_from(
+		&self,
+		number: u64,
+		deadline: tokio::time::Instant,
+	) -> anyhow::Result<AtBlock> {
 		loop {
-			tokio::time::sleep(Duration::from_millis(500)).await;
-			let now = self.finalized().await?.block_number();
-			if now > start {
-				return Ok(now);
+			let finalized = self.finalized().await?;
+			if finalized.block_number() >= number {
+				return Ok(finalized);
 			}
 			anyhow::ensure!(
 				tokio::time::Instant::now() < deadline,
-				"no block finalized after #{start} within {timeout:?}"
+				"block #{number} not finalized in time"
 			);
+			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
 	}
 
@@ -256,7 +258,9 @@ impl Submitter {
 				Err(e) if attempt < NONCE_RETRIES && is_nonce_clash(&e) => {
 					attempt = attempt.saturating_add(1);
 					tracing::info!(call = what, attempt, error = %format!("{e:#}"), "nonce clash; asking again after the next finalized block");
-					self.chain.wait_for_next_finalized(Duration::from_secs(60)).await?;
+					let next = self.chain.finalized().await?.block_number().saturating_add(1);
+					let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+					self.chain.finalized_from(next, deadline).await?;
 				}
 				Err(e) => return Err(e),
 			}

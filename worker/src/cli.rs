@@ -973,25 +973,6 @@ async fn past_ending(chain: &Chain, id: u64, at: &AtBlock) -> anyhow::Result<()>
 	anyhow::bail!("job {id} ended more than {WATCH_LOOKBACK} blocks ago")
 }
 
-/// The finalized block once block `number` is finalized.
-async fn finalized_from(
-	chain: &Chain,
-	number: u64,
-	deadline: tokio::time::Instant,
-) -> anyhow::Result<AtBlock> {
-	loop {
-		let finalized = chain.finalized().await?;
-		if finalized.block_number() >= number {
-			return Ok(finalized);
-		}
-		anyhow::ensure!(
-			tokio::time::Instant::now() < deadline,
-			"block #{number} not finalized in time"
-		);
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	}
-}
-
 async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 	let deadline = tokio::time::Instant::now() + timeout;
 	let mut blocks = chain.api.stream_best_blocks().await?;
@@ -1051,7 +1032,7 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 			// The end is reported once final, read from the finalized chain: what it names (a
 			// registered model, a revealed output) is then there for the next command, which
 			// reads finalized state, and a best block on a losing fork reports nothing.
-			let finalized = finalized_from(&chain, block.number(), deadline).await?;
+			let finalized = chain.finalized_from(block.number(), deadline).await?;
 			if crate::jobs::job(&finalized, id).await?.is_none() {
 				return past_ending(&chain, id, &finalized).await;
 			}
@@ -1074,7 +1055,7 @@ async fn watch(chain: Chain, id: u64, timeout: Duration) -> anyhow::Result<()> {
 					.decode()?;
 				if id < next {
 					// Already over: look back from the finalized chain for how it ended.
-					let finalized = finalized_from(&chain, at.block_number(), deadline).await?;
+					let finalized = chain.finalized_from(at.block_number(), deadline).await?;
 					if crate::jobs::job(&finalized, id).await?.is_none() {
 						return past_ending(&chain, id, &finalized).await;
 					}
