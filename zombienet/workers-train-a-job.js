@@ -112,7 +112,9 @@ async function run_(nodeName, networkInfo) {
     minWorkBlocks: 25,
     declineWindow: 20,
   });
-  await submit(api, api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
+  // Final, not only in a block: a block that a fork retracts puts the call back in the pool,
+  // and while it is there the node's next index for Alice can read as if it never existed.
+  await submit(api, api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice, { until: 'finalized' });
   await settled(api, alice.address);
 
   // Two IDX archives served over HTTP, listed by Alice with the worker's CLI.

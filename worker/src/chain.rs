@@ -252,19 +252,38 @@ impl Submitter {
 		call: &C,
 	) -> anyhow::Result<ExtrinsicEvents<Config>> {
 		let mut attempt = 0u32;
-		let mut progress = loop {
-			match self.send(what, call).await {
-				Ok(progress) => break progress,
+		loop {
+			let outcome = match self.send(what, call).await {
+				Ok(progress) => self.follow(what, progress).await,
+				Err(e) => Err(e),
+			};
+			match outcome {
 				Err(e) if attempt < NONCE_RETRIES && is_nonce_clash(&e) => {
 					attempt = attempt.saturating_add(1);
-					tracing::info!(call = what, attempt, error = %format!("{e:#}"), "nonce clash; asking again after the next finalized block");
+					tracing::info!(
+						call = what,
+						attempt,
+						error = %format!("{e:#}"),
+						"nonce clash; asking again after the next finalized block"
+					);
 					let next = self.chain.finalized().await?.block_number().saturating_add(1);
 					let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
 					self.chain.finalized_from(next, deadline).await?;
 				}
-				Err(e) => return Err(e),
+				other => return other,
 			}
-		};
+		}
+	}
+
+	/// Follows a submitted transaction until it is in a best block. The pool can refuse it
+	/// here too, after accepting it: the fork-aware pool validates it again on every fork's
+	/// view and drops it when another transaction of the account holds its nonce there
+	/// ("The priority of the transaction is too low").
+	async fn follow(
+		&self,
+		what: &str,
+		mut progress: Progress,
+	) -> anyhow::Result<ExtrinsicEvents<Config>> {
 		while let Some(status) = progress.next().await {
 			match status? {
 				TransactionStatus::InBestBlock(in_block)
@@ -295,9 +314,7 @@ impl Submitter {
 		&self,
 		what: &str,
 		call: &C,
-	) -> anyhow::Result<
-		subxt::tx::TransactionProgress<Config, subxt::client::OnlineClientAtBlockImpl<Config>>,
-	> {
+	) -> anyhow::Result<Progress> {
 		let mut nonce = self.nonce.lock().await;
 		let next = match *nonce {
 			Some(n) => n,
@@ -327,15 +344,20 @@ impl Submitter {
 	}
 }
 
+/// A submitted transaction's status stream.
+type Progress =
+	subxt::tx::TransactionProgress<Config, subxt::client::OnlineClientAtBlockImpl<Config>>;
+
 /// How many times [`Submitter::submit`] asks for a fresh nonce after a clash.
 const NONCE_RETRIES: u32 = 3;
 
 /// Whether the pool refused a transaction for its nonce: another transaction of the account
-/// holds it (JSON-RPC 1014, "Priority is too low") or it is already used (1010, "Transaction
-/// is outdated"). Matched on the node's message, which is all the RPC error carries.
+/// holds it (JSON-RPC 1014 "Priority is too low" when submitting; "The priority of the
+/// transaction is too low" in the status stream) or it is already used (1010, "Transaction
+/// is outdated"). Matched on the node's message, which is all either form carries.
 fn is_nonce_clash(error: &anyhow::Error) -> bool {
-	let text = format!("{error:#}");
-	text.contains("Priority is too low") || text.contains("outdated")
+	let text = format!("{error:#}").to_lowercase();
+	(text.contains("priority") && text.contains("too low")) || text.contains("outdated")
 }
 
 fn describe_failure(error: TransactionEventsError) -> anyhow::Error {
