@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Spawns zombienet/network.toml (two rococo-local validators, two verity-node collators)
 # with zombienet's native provider for each test: verity.zndsl (registration, finality, a
-# market call, relay randomness) and, when asked, workers.zndsl (three verity-worker
-# daemons train a posted job into a model). Run by
+# market call, relay randomness) and workers.zndsl (three verity-worker daemons train a
+# posted job into a model). Run by
 # scripts/test.sh; skips, saying so, when the relay-chain binaries are not built
 # (scripts/relay-binaries.sh). The network's files and logs stay in the printed directory.
 set -euo pipefail
@@ -26,12 +26,8 @@ if [ ! -d zombienet/node_modules ] || [ zombienet/package-lock.json -nt zombiene
 fi
 echo "zombienet: $(polkadot --version), $(verity-node --version)"
 # Each test spawns a network of its own (the first leaves state the second does not expect).
-# workers.zndsl passed on the relay chain once, but not reliably yet: a nonce clash with
-# Alice's previous transaction still comes back now and then, reported by the pool in the
-# transaction's status stream (the worker retries only when the submission itself is
-# refused). Run it with
-#   VERITY_ZOMBIENET_TESTS="verity workers" zombienet/test.sh
-for test in ${VERITY_ZOMBIENET_TESTS:-verity}; do
+# One of them: VERITY_ZOMBIENET_TESTS=workers zombienet/test.sh
+for test in ${VERITY_ZOMBIENET_TESTS:-verity workers}; do
 	network_dir=$(mktemp -d)/network
 	echo "zombienet: $test.zndsl; network files and logs in $network_dir"
 	start=$SECONDS
