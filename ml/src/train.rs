@@ -108,6 +108,8 @@ pub struct Trainer {
 	state: OptimizerState,
 	step: u64,
 	device: Device,
+	/// Whether the optimizer steps in host memory ([`crate::backend::computes_on_host`]).
+	on_host: bool,
 	order: Option<(u64, Vec<usize>)>,
 }
 
@@ -155,6 +157,7 @@ impl Trainer {
 			state,
 			step,
 			device: device.clone(),
+			on_host: crate::backend::computes_on_host(device),
 			order: None,
 		})
 	}
@@ -248,7 +251,7 @@ impl Trainer {
 			state: &mut self.state,
 			path: Vec::new(),
 			error: None,
-			on_host: crate::backend::computes_on_host(&self.device),
+			on_host: self.on_host,
 		};
 		// Cloning a module shares its tensors (reference counts), it copies no values.
 		self.model = self.model.clone().map(&mut mapper);

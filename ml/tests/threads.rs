@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)] // test code: a panic is the failure report
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)] // test code: a panic is the failure report
 //! Determinism across thread counts, in fresh processes: `matrixmultiply` reads
 //! `MATMUL_NUM_THREADS` once per process and rayon's global pool `RAYON_NUM_THREADS`, so
 //! only a child process can vary both. The MLP is wide enough (m·k + k·n ≥ 2¹⁵) for
@@ -6,11 +11,11 @@
 
 use std::process::Command;
 
-fn hash(arch: &str, threads: usize) -> String {
+fn hash(arch: &str, backend: &str, threads: usize) -> String {
 	let output = Command::new(env!("CARGO_BIN_EXE_calibrate"))
 		.env("RAYON_NUM_THREADS", threads.to_string())
 		.env("MATMUL_NUM_THREADS", threads.to_string())
-		.args(["hash", "--arch", arch, "--steps", "6"])
+		.args(["hash", "--arch", arch, "--steps", "6", "--backend", backend])
 		.output()
 		.unwrap();
 	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -19,9 +24,17 @@ fn hash(arch: &str, threads: usize) -> String {
 
 #[test]
 fn weights_hash_does_not_depend_on_thread_counts() {
-	for arch in ["mlp:784-256-10:tanh", "lenet:1x28x28:4"] {
-		let hashes: Vec<String> = [1, 2, 4].into_iter().map(|t| hash(arch, t)).collect();
-		assert_eq!(hashes[0].len(), 64);
-		assert!(hashes.iter().all(|h| *h == hashes[0]), "{arch}: {hashes:?}");
+	let backends = [
+		"ndarray",
+		#[cfg(feature = "flex")]
+		"flex",
+	];
+	for backend in backends {
+		for arch in ["mlp:784-256-10:tanh", "lenet:1x28x28:4", "lenet:3x32x32:10"] {
+			let hashes: Vec<String> =
+				[1, 2, 4].into_iter().map(|t| hash(arch, backend, t)).collect();
+			assert_eq!(hashes[0].len(), 64);
+			assert!(hashes.iter().all(|h| *h == hashes[0]), "{backend} {arch}: {hashes:?}");
+		}
 	}
 }

@@ -85,6 +85,9 @@ enum Cmd {
 		steps: u64,
 		#[arg(long, default_value_t = 7)]
 		seed: u64,
+		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
+		#[arg(long, default_value = "ndarray")]
+		backend: Backend,
 	},
 }
 
@@ -375,7 +378,7 @@ fn run() -> Result<()> {
 	let cli = Cli::parse();
 	match cli.command {
 		Some(Cmd::Worker { from, out, backend, opts }) => worker(&from, &out, backend, &opts),
-		Some(Cmd::Hash { arch, steps, seed }) => {
+		Some(Cmd::Hash { arch, steps, seed, backend }) => {
 			let spec = parse_spec(&arch)?;
 			let shape: Vec<usize> = match &spec {
 				ArchitectureSpec::Mlp(m) => vec![m.inputs as usize],
@@ -386,7 +389,7 @@ fn run() -> Result<()> {
 			let data = synthetic(256, &shape, spec.classes(), 0.3, 3)?;
 			let config =
 				TrainConfig { seed, batch_size: 32, optimizer: OptimizerConfig::adam(1e-3) };
-			let device = Backend::NdArray.device()?;
+			let device = backend.device()?;
 			let (trainer, _) = verity_ml::train::train(
 				&spec,
 				config,
