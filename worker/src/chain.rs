@@ -279,12 +279,27 @@ impl Submitter {
 	/// here too, after accepting it: the fork-aware pool validates it again on every fork's
 	/// view and drops it when another transaction of the account holds its nonce there
 	/// ("The priority of the transaction is too low").
+	///
+	/// A transaction not in a best block after [`INCLUSION_PATIENCE`] is given up, and the
+	/// next one asks the node for the nonce: when a block with an earlier transaction of
+	/// this account is retracted and that transaction is not included again, the nonce
+	/// counted on from it leaves a gap, and a transaction behind the gap waits in the pool
+	/// for ever.
 	async fn follow(
 		&self,
 		what: &str,
 		mut progress: Progress,
 	) -> anyhow::Result<ExtrinsicEvents<Config>> {
-		while let Some(status) = progress.next().await {
+		let deadline = tokio::time::Instant::now() + INCLUSION_PATIENCE;
+		loop {
+			let Ok(status) = tokio::time::timeout_at(deadline, progress.next()).await else {
+				*self.nonce.lock().await = None;
+				anyhow::bail!(
+					"{what} was not in a best block after {} s",
+					INCLUSION_PATIENCE.as_secs()
+				);
+			};
+			let Some(status) = status else { break };
 			match status? {
 				TransactionStatus::InBestBlock(in_block)
 				| TransactionStatus::InFinalizedBlock(in_block) => {
@@ -310,11 +325,7 @@ impl Submitter {
 	}
 
 	/// Signs `call` with the next nonce and hands it to the node's pool.
-	async fn send<C: Payload>(
-		&self,
-		what: &str,
-		call: &C,
-	) -> anyhow::Result<Progress> {
+	async fn send<C: Payload>(&self, what: &str, call: &C) -> anyhow::Result<Progress> {
 		let mut nonce = self.nonce.lock().await;
 		let next = match *nonce {
 			Some(n) => n,
@@ -347,6 +358,10 @@ impl Submitter {
 /// A submitted transaction's status stream.
 type Progress =
 	subxt::tx::TransactionProgress<Config, subxt::client::OnlineClientAtBlockImpl<Config>>;
+
+/// How long [`Submitter::submit`] waits for a transaction to be in a best block (parachain
+/// blocks come every 6–12 s).
+const INCLUSION_PATIENCE: Duration = Duration::from_secs(180);
 
 /// How many times [`Submitter::submit`] asks for a fresh nonce after a clash.
 const NONCE_RETRIES: u32 = 3;

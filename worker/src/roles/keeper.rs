@@ -106,7 +106,6 @@ impl Keeper {
 				}
 			}
 		}
-		self.jobs.retain(|id| !ended.contains(id));
 		let mut settled = Vec::new();
 		for &id in &self.disputes {
 			let dispute =
@@ -121,7 +120,26 @@ impl Keeper {
 				nudge(ctx, in_hand, id, Call::ProcessDispute);
 			}
 		}
-		self.disputes.retain(|id| !settled.contains(id));
+		// A best block can be retracted, and with it the call that ended a job: such a job is
+		// open again on the chain that wins and still needs a keeper. So only what is over
+		// in the finalized chain leaves the watch list.
+		if !ended.is_empty() || !settled.is_empty() {
+			let finalized = ctx.chain.finalized().await?;
+			for id in ended {
+				if crate::jobs::job(&finalized, id).await?.is_none() {
+					self.jobs.remove(&id);
+				}
+			}
+			for id in settled {
+				let dispute = finalized
+					.runtime_apis()
+					.call(verity::runtime_apis().compute_api().dispute(id))
+					.await?;
+				if dispute.is_none() {
+					self.disputes.remove(&id);
+				}
+			}
+		}
 		if before != (self.jobs.len(), self.disputes.len()) {
 			write_json(&ctx.data.keeper(), self)?;
 		}

@@ -162,7 +162,7 @@ pub async fn run(ctx: Arc<Context>, keeper_enabled: bool, watch: bool) -> anyhow
 				}
 			}
 			if number % 10 == 0 {
-				prune(&ctx, &at).await;
+				prune(&ctx).await;
 				report_balances(&ctx, &at).await;
 			}
 		}
@@ -262,10 +262,19 @@ async fn tick(
 	Ok(())
 }
 
-/// Removes the files of jobs and disputes that ended on chain (checkpoints and states are
-/// served only while the job can still be audited or disputed; final weights stay in the
-/// content store).
-async fn prune(ctx: &Context, at: &AtBlock) {
+/// Removes the files of jobs and disputes that ended in the finalized chain (checkpoints and
+/// states are served only while the job can still be audited or disputed; final weights stay
+/// in the content store). Not from a best block: the block that ended a job can be
+/// retracted, and the job then goes on.
+async fn prune(ctx: &Context) {
+	let at = match ctx.chain.finalized().await {
+		Ok(at) => at,
+		Err(e) => {
+			tracing::warn!(error = %e, "cannot read the finalized block; pruning later");
+			return;
+		}
+	};
+	let at = &at;
 	for job in ctx.data.jobs_on_disk() {
 		if let Ok(None) = crate::jobs::job(at, job).await {
 			tracing::info!(job, "job ended; pruning its checkpoints");
@@ -288,8 +297,7 @@ async fn report_balances(ctx: &Context, at: &AtBlock) {
 			.with_label_values(&["free"])
 			.set(free as f64 / crate::chain::UNIT as f64);
 	}
-	let worker =
-		at.runtime_apis().call(verity::runtime_apis().compute_api().worker(ctx.me)).await;
+	let worker = at.runtime_apis().call(verity::runtime_apis().compute_api().worker(ctx.me)).await;
 	if let Ok(Some(w)) = worker {
 		ctx.metrics
 			.balance
