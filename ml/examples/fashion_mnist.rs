@@ -3,15 +3,19 @@
 //!
 //! ```text
 //! apt-get install dataset-fashion-mnist     # /usr/share/datasets/fashion-mnist
-//! cargo run --release --example fashion_mnist                       # ndarray backend
-//! cargo run --release --features flex --example fashion_mnist -- --backend flex
+//! cargo run --release --example fashion_mnist                       # flex backend
+//! cargo run --release --example fashion_mnist -- --backend ndarray
 //! ```
 //!
-//! The CNN trains about 7× faster on burn-flex than on burn-ndarray (whose convolutions are
-//! slow); the MLP is about as fast on both.
+//! flex is the default and faster backend; ndarray is the reference `calibrate` compares
+//! against (figures for both in ml/README.md).
 
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// See [`verity_ml::Allocator`]: training is allocation-heavy.
+#[global_allocator]
+static ALLOCATOR: verity_ml::Allocator = verity_ml::Allocator;
 
 use clap::Parser;
 use verity_ml::data::load_idx_pair;
@@ -35,8 +39,8 @@ struct Args {
 	/// Use only the first N training samples.
 	#[arg(long)]
 	limit: Option<usize>,
-	#[arg(long, default_value = "ndarray")]
-	backend: String,
+	#[arg(long, default_value_t = Backend::default())]
+	backend: Backend,
 	#[arg(long, default_value_t = 1)]
 	seed: u64,
 }
@@ -49,7 +53,7 @@ fn main() -> Result<()> {
 	let train = args.limit.map_or(train.clone(), |n| train.truncated(n));
 	let test =
 		load_idx_pair(&file("t10k-images-idx3-ubyte.gz"), &file("t10k-labels-idx1-ubyte.gz"))?;
-	let backend: Backend = args.backend.parse()?;
+	let backend = args.backend;
 	let device = backend.device()?;
 	println!(
 		"Fashion-MNIST: {} training, {} test samples; backend {backend}; batch {}; {} rayon threads",

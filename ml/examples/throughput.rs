@@ -5,6 +5,10 @@
 
 use std::time::Instant;
 
+/// See [`verity_ml::Allocator`]: training is allocation-heavy.
+#[global_allocator]
+static ALLOCATOR: verity_ml::Allocator = verity_ml::Allocator;
+
 use clap::Parser;
 use verity_ml::data::synthetic;
 use verity_ml::model::parse_spec;
@@ -17,8 +21,8 @@ struct Args {
 	/// Timed steps (after 10 warm-up steps).
 	#[arg(long, default_value_t = 200)]
 	steps: u64,
-	#[arg(long, default_value = "ndarray")]
-	backend: String,
+	#[arg(long, default_value_t = Backend::default())]
+	backend: Backend,
 	/// Which models to time (comma-separated), e.g. `lenet` for a profile of one.
 	#[arg(long, default_value = "mlp,lenet")]
 	models: String,
@@ -27,7 +31,7 @@ struct Args {
 fn main() -> Result<()> {
 	let args = Args::parse();
 	let data = synthetic(args.batch * 50, &[1, 28, 28], 10, 0.5, 1)?;
-	let backend = args.backend.parse::<Backend>()?;
+	let backend = args.backend;
 	println!("determinism tag: {}", backend.determinism_tag());
 	let device = backend.device()?;
 	for (name, arch) in [("mlp", "mlp:784-256-128-10:relu"), ("lenet", "lenet:1x28x28:10")] {

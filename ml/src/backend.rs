@@ -1,10 +1,11 @@
 //! The one place a backend is chosen. Everything else takes a burn [`Device`]; burn 0.22
 //! dispatches each tensor operation to the backend its device belongs to.
 //!
-//! - `ndarray` (default): pure-Rust CPU backend, multi-threaded through rayon (element-wise
-//!   ops, convolutions, batches of matrix products) and `matrixmultiply` (GEMM tiles).
-//! - `flex` (cargo feature `flex`): burn's newer pure-Rust CPU backend, used by `calibrate`
-//!   to measure honest cross-backend divergence.
+//! - `flex` (cargo feature `flex`, on by default; [`Backend::default`]): burn's newer
+//!   pure-Rust CPU backend, the one workers train and audit on. Its GEMM is the `gemm` crate.
+//! - `ndarray` (always built): burn's older pure-Rust CPU backend (deprecated in burn 0.22),
+//!   multi-threaded through rayon and `matrixmultiply`; `calibrate`'s reference for the
+//!   honest divergence between backends, and the default of a build without `flex`.
 //! - `wgpu` (cargo feature `wgpu`): GPU through WebGPU (Vulkan/Metal/DX12).
 
 use std::fmt;
@@ -26,6 +27,13 @@ pub enum Backend {
 	#[cfg(feature = "wgpu")]
 	Wgpu,
 }
+
+/// The revision of this crate's arithmetic: bumped by every change that can change a
+/// computed bit (an operation order, a kernel, how a step splits its batch), so that two
+/// releases that would disagree never share a determinism class. 1: burn's kernels; 2:
+/// LeNet's convolutions as matrix products over gathered patches; 3: a step's batch in
+/// shards of [`crate::train::SHARD_SAMPLES`], gradients added in shard order.
+pub const KERNEL_REVISION: u32 = 3;
 
 impl Backend {
 	/// Every backend compiled into this build.
@@ -64,12 +72,12 @@ impl Backend {
 	}
 
 	/// What fixes the bits this backend computes on this machine: the backend, this crate's
-	/// version (its kernels), the CPU architecture, the vector extensions CPU kernels
-	/// dispatch on and, for flex, the L1 data cache geometry its GEMM reads (see
-	/// [`gemm_l1d`]), e.g. `verity-ml/0.1.0/flex/x86_64+avx2+fma+avx512f/l1d=32768,64,8`.
+	/// version and [`KERNEL_REVISION`], the CPU architecture, the vector extensions CPU
+	/// kernels dispatch on and, for flex, the L1 data cache geometry its GEMM reads (see
+	/// [`gemm_l1d`]), e.g. `verity-ml/0.1.0+k3/flex/x86_64+avx2+fma+avx512f/l1d=32768,64,8`.
 	pub fn determinism_tag(self) -> String {
 		let mut tag = format!(
-			"verity-ml/{}/{}/{}",
+			"verity-ml/{}+k{KERNEL_REVISION}/{}/{}",
 			env!("CARGO_PKG_VERSION"),
 			self.name(),
 			std::env::consts::ARCH
@@ -131,6 +139,16 @@ pub fn gemm_l1d() -> (usize, usize, usize) {
 	(l1.cache_bytes, l1.cache_line_bytes, l1.associativity)
 }
 
+/// The CPU backend: flex when compiled in (the default build), else ndarray.
+impl Default for Backend {
+	fn default() -> Self {
+		#[cfg(feature = "flex")]
+		return Backend::Flex;
+		#[cfg(not(feature = "flex"))]
+		Backend::NdArray
+	}
+}
+
 impl fmt::Display for Backend {
 	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 		f.write_str(self.name())
@@ -158,7 +176,7 @@ mod tests {
 	fn the_class_names_what_fixes_the_bits() {
 		let ndarray = Backend::NdArray.determinism_tag();
 		assert!(ndarray.starts_with(&format!(
-			"verity-ml/{}/ndarray/{}",
+			"verity-ml/{}+k{KERNEL_REVISION}/ndarray/{}",
 			env!("CARGO_PKG_VERSION"),
 			std::env::consts::ARCH
 		)));

@@ -19,8 +19,10 @@
 //!
 //! A checkpoint file is safetensors: `weights/{path}` and `optimizer/{path}/{slot}` tensors
 //! (F32), and metadata `format = verity-ml-checkpoint/v1`, `step`, `architecture` and
-//! `train_config` (JSON), `checkpoint_hash` (hex). Loading recomputes the hash and refuses a
-//! file whose content does not match it.
+//! `train_config` (JSON), `checkpoint_hash` (hex), and `determinism_tag`: what computed it
+//! ([`Backend::determinism_tag`]; provenance only, outside the hash, since another class's
+//! replay of the same run is judged with ε, not by its bits). Loading recomputes the hash
+//! and refuses a file whose content does not match it.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -32,9 +34,10 @@ use crate::hash::TaggedHasher;
 use crate::model::{spec_from_json, spec_to_json};
 use crate::params::{tensors_hash, weights_hash, HostTensor, ParamSet, OPTIMIZER_TAG};
 use crate::train::TrainConfig;
-use crate::{hex, Error, Result};
+use crate::{hex, Backend, Error, Result};
 
 const FORMAT: &str = "verity-ml-checkpoint/v1";
+const DETERMINISM_TAG: &str = "determinism_tag";
 
 /// The state of a run after `step` steps.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,8 +70,14 @@ impl Checkpoint {
 			.finish()
 	}
 
-	/// Serializes the checkpoint with the run's spec and config.
-	pub fn to_bytes(&self, spec: &ArchitectureSpec, config: &TrainConfig) -> Result<Vec<u8>> {
+	/// Serializes the checkpoint with the run's spec and config and the backend that
+	/// computed it.
+	pub fn to_bytes(
+		&self,
+		spec: &ArchitectureSpec,
+		config: &TrainConfig,
+		computed_by: Backend,
+	) -> Result<Vec<u8>> {
 		let mut tensors: Vec<(String, &HostTensor)> = Vec::new();
 		tensors.extend(self.weights.iter().map(|(p, t)| (format!("weights/{p}"), t)));
 		tensors.extend(self.optimizer.iter().map(|(p, t)| (format!("optimizer/{p}"), t)));
@@ -90,6 +99,7 @@ impl Checkpoint {
 			("architecture".to_owned(), spec_to_json(spec).to_string()),
 			("train_config".to_owned(), config_json),
 			("checkpoint_hash".to_owned(), hex(&self.hash())),
+			(DETERMINISM_TAG.to_owned(), computed_by.determinism_tag()),
 		]);
 		crate::export::canonical(
 			safetensors::serialize(views, Some(metadata))
@@ -141,9 +151,23 @@ impl Checkpoint {
 		Ok((checkpoint, spec, config))
 	}
 
+	/// The determinism tag a checkpoint file names as what computed it (`None` for files
+	/// written before the tag was recorded). Says nothing of the content: see [`Self::from_bytes`].
+	pub fn computed_by(bytes: &[u8]) -> Result<Option<String>> {
+		let (_, header) = SafeTensors::read_metadata(bytes)
+			.map_err(|e| Error::Checkpoint(format!("not a safetensors file: {e}")))?;
+		Ok(header.metadata().as_ref().and_then(|m| m.get(DETERMINISM_TAG)).cloned())
+	}
+
 	/// Writes the checkpoint to a file.
-	pub fn save(&self, path: &Path, spec: &ArchitectureSpec, config: &TrainConfig) -> Result<()> {
-		std::fs::write(path, self.to_bytes(spec, config)?)
+	pub fn save(
+		&self,
+		path: &Path,
+		spec: &ArchitectureSpec,
+		config: &TrainConfig,
+		computed_by: Backend,
+	) -> Result<()> {
+		std::fs::write(path, self.to_bytes(spec, config, computed_by)?)
 			.map_err(|e| Error::io(path.display().to_string(), e))
 	}
 

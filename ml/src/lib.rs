@@ -13,7 +13,8 @@
 //! - [`replay`], [`tolerance`]: re-running a segment or a step and comparing with ε.
 //! - [`infer`]: logits, labels and accuracy on a dataset.
 //! - [`export`]: safetensors export and import.
-//! - [`backend`]: the one place a backend (ndarray, flex, wgpu) is chosen.
+//! - [`backend`]: the one place a backend (ndarray, flex, wgpu) is chosen; [`Allocator`]:
+//!   the heap allocator the binaries install.
 // Tests index and count freely: a panic there is the failure report.
 #![cfg_attr(test, allow(clippy::indexing_slicing, clippy::arithmetic_side_effects))]
 
@@ -38,6 +39,15 @@ pub use error::{Error, Result};
 pub use model::Model;
 pub use optim::OptimizerConfig;
 pub use train::{TrainConfig, Trainer};
+
+/// The heap allocator every binary that trains should install (`#[global_allocator] static
+/// ALLOCATOR: verity_ml::Allocator = verity_ml::Allocator;`). A training step allocates
+/// and frees the same large buffers (activations, gradients) every step; glibc's malloc
+/// returns those above its mmap threshold to the kernel and takes them back zeroed, page
+/// by page, on the next step, and a shard's buffers computed on one thread and freed on
+/// another go back through another arena. mimalloc keeps them for reuse (figures in
+/// ml/README.md, "Throughput"). The allocator changes speed only, never a value.
+pub use mimalloc::MiMalloc as Allocator;
 
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {

@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use burn::module::{ModuleMapper, Param};
-use burn::tensor::{Device, Gradients, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -179,7 +179,8 @@ pub(crate) struct StepMapper<'a> {
 	pub config: OptimizerConfig,
 	/// Steps taken before this one.
 	pub step: u64,
-	pub grads: Gradients,
+	/// Each parameter's gradient by path, flattened, without autodiff.
+	pub grads: BTreeMap<String, Tensor<1>>,
 	pub state: &'a mut OptimizerState,
 	pub path: Vec<String>,
 	pub error: Option<Error>,
@@ -332,7 +333,7 @@ impl ModuleMapper for StepMapper<'_> {
 		let path = self.path.join(".");
 		let (id, tensor, mapper) = param.consume();
 		// Removed, not cloned: the update then owns the only reference and reads it in place.
-		let grad = tensor.grad_remove(&mut self.grads);
+		let grad = self.grads.remove(&path);
 		let slots = self.state.slots.remove(&path);
 		let (Some(grad), Some(slots)) = (grad, slots) else {
 			self.error

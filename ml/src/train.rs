@@ -16,11 +16,23 @@
 //! The batch of a step is therefore a pure function of (seed, step), so a replay from any
 //! checkpoint needs nothing but the checkpoint. The loss is the mean cross-entropy of the
 //! logits.
+//!
+//! A step splits its batch into shards of [`SHARD_SAMPLES`] samples (the last one may be
+//! smaller). Each shard's loss is its summed cross-entropy divided by the whole batch's size,
+//! its forward and backward passes run on an autodiff graph of their own, and the step's
+//! gradient of a parameter is the shards' gradients added in shard order: `((g₀ + g₁) + g₂)…`.
+//! The shards depend on the batch size alone, never on the thread count, so every thread
+//! count adds the same values in the same order. They run in parallel, one per thread: a
+//! core then works through whole layers, where splitting each operation across cores would
+//! cost more in moving data between their caches than it saves on operations this small.
+
+use std::collections::BTreeMap;
 
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Gradients, Tensor, TensorData};
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use verity_primitives::ArchitectureSpec;
 
@@ -86,8 +98,17 @@ pub fn steps_per_epoch(n: usize, batch_size: usize) -> Result<u64> {
 	}
 }
 
+/// Samples per shard of a training step (see the module docs).
+pub const SHARD_SAMPLES: usize = 32;
+
 /// Mean cross-entropy of `logits` against `labels`.
 pub fn cross_entropy(logits: Tensor<2>, labels: &[u32], device: &Device) -> Tensor<1> {
+	let [batch, _] = logits.dims();
+	summed_cross_entropy(logits, labels, device).div_scalar(batch as f64)
+}
+
+/// Cross-entropy of `logits` against `labels`, summed over the samples.
+fn summed_cross_entropy(logits: Tensor<2>, labels: &[u32], device: &Device) -> Tensor<1> {
 	let [batch, classes] = logits.dims();
 	let mut one_hot = vec![0f32; batch.saturating_mul(classes)];
 	// Labels are checked against the class count before a step; one out of range stays 0.
@@ -97,7 +118,7 @@ pub fn cross_entropy(logits: Tensor<2>, labels: &[u32], device: &Device) -> Tens
 		}
 	}
 	let targets = Tensor::<2>::from_data(TensorData::new(one_hot, [batch, classes]), device);
-	log_softmax(logits, 1).mul(targets).sum().neg().div_scalar(batch as f64)
+	log_softmax(logits, 1).mul(targets).sum().neg()
 }
 
 /// A model being trained, with its optimizer state and step count.
@@ -231,19 +252,28 @@ impl Trainer {
 			return Err(Error::Shape(format!("label {bad} with {classes} classes")));
 		}
 		let train_device = self.device.clone().autodiff();
-		let x = Tensor::<2>::from_data(
-			TensorData::new(features, [indices.len(), inputs]),
-			&train_device,
-		);
-		let logits = self.model.forward(x);
-		let loss = cross_entropy(logits, &labels, &train_device);
-		let grads = loss.backward();
-		let loss_value = loss
-			.into_data()
-			.convert::<f32>()
-			.try_into_vec::<f32>()
-			.ok()
-			.and_then(|v| v.first().copied());
+		let batch = indices.len();
+		let shard_len = SHARD_SAMPLES.saturating_mul(inputs).max(1);
+		let shards: Vec<(&[f32], &[u32])> =
+			features.chunks(shard_len).zip(labels.chunks(SHARD_SAMPLES)).collect();
+		let model = &self.model;
+		let results: Vec<Result<(f32, BTreeMap<String, Tensor<1>>)>> = shards
+			.into_par_iter()
+			.map(|(x, y)| shard_gradients(model, x, y, batch, &train_device))
+			.collect();
+		let mut loss_value = 0f32;
+		let mut grads = BTreeMap::new();
+		for result in results {
+			let (loss, shard_grads) = result?;
+			loss_value += loss;
+			for (path, grad) in shard_grads {
+				let sum = match grads.remove(&path) {
+					Some(sum) => Tensor::add(sum, grad),
+					None => grad,
+				};
+				grads.insert(path, sum);
+			}
+		}
 		let mut mapper = StepMapper {
 			config: self.config.optimizer,
 			step: self.step,
@@ -259,7 +289,7 @@ impl Trainer {
 			return Err(error);
 		}
 		self.step = self.step.saturating_add(1);
-		loss_value.ok_or_else(|| Error::Config("the loss could not be read back".into()))
+		Ok(loss_value)
 	}
 
 	/// Trains until `until_step`, calling `on_checkpoint` at every multiple of `every` and at
@@ -281,6 +311,71 @@ impl Trainer {
 			}
 		}
 		Ok(())
+	}
+}
+
+/// One shard of a step: the shard's loss (its summed cross-entropy over `batch`, the whole
+/// step's sample count) and each parameter's gradient of it, by path, flattened. The
+/// parameters are leaves of a graph of this shard's own, so shards can run on several
+/// threads at once (burn merges the graphs that share a node, and would then run them one
+/// at a time).
+fn shard_gradients(
+	model: &Model,
+	features: &[f32],
+	labels: &[u32],
+	batch: usize,
+	device: &Device,
+) -> Result<(f32, BTreeMap<String, Tensor<1>>)> {
+	let model = model.clone().map(&mut FreshLeaves);
+	let rows = labels.len();
+	let inputs = features.len().checked_div(rows).unwrap_or(0);
+	let x = Tensor::<2>::from_data(TensorData::new(features.to_vec(), [rows, inputs]), device);
+	let loss = summed_cross_entropy(model.forward(x), labels, device).div_scalar(batch as f64);
+	let grads = loss.backward();
+	let loss = loss
+		.into_data()
+		.convert::<f32>()
+		.try_into_vec::<f32>()
+		.ok()
+		.and_then(|v| v.first().copied())
+		.ok_or_else(|| Error::Config("the loss could not be read back".into()))?;
+	let mut reader = GradientReader { grads, path: Vec::new(), out: BTreeMap::new() };
+	model.visit(&mut reader);
+	Ok((loss, reader.out))
+}
+
+/// Makes every parameter a new leaf (the same values, no history), so that what is computed
+/// from it forms a graph of its own.
+struct FreshLeaves;
+
+impl burn::module::ModuleMapper for FreshLeaves {
+	fn map_float<const D: usize>(
+		&mut self,
+		param: burn::module::Param<Tensor<D>>,
+	) -> burn::module::Param<Tensor<D>> {
+		param.map(|tensor| tensor.detach().require_grad())
+	}
+}
+
+/// Takes each parameter's gradient out of `grads`, flattened, by path.
+struct GradientReader {
+	grads: Gradients,
+	path: Vec<String>,
+	out: BTreeMap<String, Tensor<1>>,
+}
+
+impl burn::module::ModuleVisitor for GradientReader {
+	fn enter_module(&mut self, name: &str, _: &str) {
+		self.path.push(name.to_owned());
+	}
+	fn exit_module(&mut self, _: &str, _: &str) {
+		self.path.pop();
+	}
+	fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+		if let Some(grad) = param.val().grad_remove(&mut self.grads) {
+			let n = grad.dims().iter().product::<usize>();
+			self.out.insert(self.path.join("."), grad.reshape([n]));
+		}
 	}
 }
 
@@ -336,6 +431,61 @@ mod tests {
 		assert_ne!(a, epoch_order(1, 1, 1000));
 		assert_eq!(epoch_order(1, 0, 0), Vec::<usize>::new());
 		assert_eq!(epoch_order(1, 0, 1), vec![0]);
+	}
+
+	/// The shards' gradients, added up, are the whole batch's gradient and their losses add
+	/// up to its mean loss (up to rounding), for a batch that does not divide into whole
+	/// shards.
+	#[test]
+	fn shard_gradients_add_up_to_the_batch_gradient() {
+		#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+		for arch in ["mlp:20-16-4:relu", "lenet:1x16x16:3"] {
+			let spec = crate::model::parse_spec(arch).unwrap();
+			let device = crate::Backend::NdArray.device().unwrap().autodiff();
+			let inputs = crate::model::input_len(&spec);
+			let model = Model::build(&spec, &device)
+				.unwrap()
+				.map(&mut RequireGrad)
+				.load_params(&crate::model::initial_params(&spec, 5).unwrap())
+				.unwrap();
+			let batch = 2 * SHARD_SAMPLES + 6;
+			let features: Vec<f32> =
+				(0..batch * inputs).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect();
+			let labels: Vec<u32> = (0..batch as u32).map(|i| (i * 5 + 1) % 3).collect();
+
+			let x =
+				Tensor::<2>::from_data(TensorData::new(features.clone(), [batch, inputs]), &device);
+			let loss = cross_entropy(model.forward(x), &labels, &device);
+			let mut reader =
+				GradientReader { grads: loss.backward(), path: Vec::new(), out: BTreeMap::new() };
+			model.visit(&mut reader);
+			let whole_loss = loss.into_data().try_to_vec::<f32>().unwrap()[0];
+
+			let mut shard_loss = 0.0;
+			let mut sums: BTreeMap<String, Vec<f32>> = BTreeMap::new();
+			let shards = features.chunks(SHARD_SAMPLES * inputs).zip(labels.chunks(SHARD_SAMPLES));
+			assert_eq!(shards.clone().count(), 3);
+			for (x, y) in shards {
+				let (loss, grads) = shard_gradients(&model, x, y, batch, &device).unwrap();
+				shard_loss += loss;
+				for (path, grad) in grads {
+					let grad = grad.into_data().try_to_vec::<f32>().unwrap();
+					let sum = sums.entry(path).or_insert_with(|| vec![0.0; grad.len()]);
+					sum.iter_mut().zip(grad).for_each(|(s, g)| *s += g);
+				}
+			}
+			assert!((shard_loss - whole_loss).abs() < 1e-5, "{arch}: {shard_loss} vs {whole_loss}");
+			assert_eq!(sums.len(), reader.out.len(), "{arch}: every parameter has a gradient");
+			assert_eq!(sums.len(), crate::model::layout(&spec).unwrap().len());
+			for (path, whole) in reader.out {
+				let whole = whole.into_data().try_to_vec::<f32>().unwrap();
+				let sum = &sums[&path];
+				assert!(whole.iter().any(|g| *g != 0.0), "{arch} {path}: zero gradient");
+				for (a, b) in sum.iter().zip(&whole) {
+					assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{arch} {path}: {a} vs {b}");
+				}
+			}
+		}
 	}
 
 	#[test]

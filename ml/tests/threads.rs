@@ -7,7 +7,9 @@
 //! Determinism across thread counts, in fresh processes: `matrixmultiply` reads
 //! `MATMUL_NUM_THREADS` once per process and rayon's global pool `RAYON_NUM_THREADS`, so
 //! only a child process can vary both. The MLP is wide enough (m·k + k·n ≥ 2¹⁵) for
-//! matrixmultiply to actually split its products across threads.
+//! matrixmultiply to actually split its products across threads. The batch, 80 samples, is
+//! three shards of a step (32, 32 and 16 samples: `verity_ml::train::SHARD_SAMPLES`), which
+//! run on as many threads as there are.
 
 use std::process::Command;
 
@@ -15,7 +17,7 @@ fn hash(arch: &str, backend: &str, threads: usize) -> String {
 	let output = Command::new(env!("CARGO_BIN_EXE_calibrate"))
 		.env("RAYON_NUM_THREADS", threads.to_string())
 		.env("MATMUL_NUM_THREADS", threads.to_string())
-		.args(["hash", "--arch", arch, "--steps", "6", "--backend", backend])
+		.args(["hash", "--arch", arch, "--steps", "6", "--batch", "80", "--backend", backend])
 		.output()
 		.unwrap();
 	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)] // test code: a panic is the failure report
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)] // test code: a panic is the failure report
 //! Training, checkpoints, replay and tolerance on small synthetic data.
 
 use verity_ml::data::{synthetic, Dataset};
@@ -118,7 +123,12 @@ fn checkpoints_are_logged_merkleized_and_replayable() {
 	assert_eq!(one.hash(), fresh.checkpoint().hash());
 
 	// Files round-trip, and a tampered file is refused.
-	let bytes = checkpoints[2].to_bytes(&spec, &config).unwrap();
+	let bytes = checkpoints[2].to_bytes(&spec, &config, Backend::NdArray).unwrap();
+	assert_eq!(
+		Checkpoint::computed_by(&bytes).unwrap(),
+		Some(Backend::NdArray.determinism_tag()),
+		"the file names what computed it"
+	);
 	let (loaded, loaded_spec, loaded_config) = Checkpoint::from_bytes(&bytes).unwrap();
 	assert_eq!(
 		(loaded.hash(), loaded_spec, loaded_config),
@@ -162,7 +172,7 @@ fn resuming_from_a_checkpoint_equals_training_straight_through() {
 	for _ in 0..13 {
 		first.train_step(&data).unwrap();
 	}
-	let bytes = first.checkpoint().to_bytes(&spec, &config).unwrap();
+	let bytes = first.checkpoint().to_bytes(&spec, &config, Backend::NdArray).unwrap();
 	let (middle, _, _) = Checkpoint::from_bytes(&bytes).unwrap();
 	let resumed = replay(&spec, config, &data, &middle, 30, &device).unwrap();
 	assert_eq!(resumed.hash(), straight.hash());

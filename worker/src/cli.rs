@@ -611,7 +611,7 @@ async fn run_worker(chain: Chain, args: RunArgs) -> anyhow::Result<()> {
 	let keypair = args.key.keypair()?;
 	let me = keypair.public_key().to_account_id();
 	let backend = match args.backend {
-		BackendArg::Cpu => verity_ml::Backend::NdArray,
+		BackendArg::Cpu => verity_ml::Backend::default(),
 		BackendArg::Gpu => gpu_backend()?,
 	};
 	let data = DataDir::open(args.data_dir.clone())?;

@@ -261,7 +261,7 @@ pub fn train(
 		None => {
 			log = RunLog::default();
 			let first = initial_checkpoint(plan, start_weights)?;
-			save_checkpoint(plan, dir, &first, &mut log, None)?;
+			save_checkpoint(plan, dir, &first, &mut log, None, backend)?;
 			Trainer::from_checkpoint(&plan.architecture, plan.config, &first, &device)?
 		}
 	};
@@ -276,7 +276,7 @@ pub fn train(
 		segment_steps += 1;
 		if step % plan.interval == 0 || step == plan.steps {
 			let mean = (segment_loss / f64::from(segment_steps.max(1))) as f32;
-			save_checkpoint(plan, dir, &trainer.checkpoint(), &mut log, Some(mean))?;
+			save_checkpoint(plan, dir, &trainer.checkpoint(), &mut log, Some(mean), backend)?;
 			segment_loss = 0.0;
 			segment_steps = 0;
 		}
@@ -365,9 +365,10 @@ fn save_checkpoint(
 	checkpoint: &Checkpoint,
 	log: &mut RunLog,
 	segment_loss: Option<f32>,
+	backend: Backend,
 ) -> anyhow::Result<()> {
 	let index = plan.index_of(checkpoint.step);
-	let bytes = checkpoint.to_bytes(&plan.architecture, &plan.config)?;
+	let bytes = checkpoint.to_bytes(&plan.architecture, &plan.config, backend)?;
 	write_atomic(&dir.checkpoint(plan.job, index), &bytes)?;
 	log.steps.push(checkpoint.step);
 	log.hashes.push(hex::encode(checkpoint.hash()));
@@ -464,7 +465,7 @@ pub fn state_at(
 	let bytes = std::fs::read(dir.checkpoint(plan.job, index as u32))?;
 	let from = checkpoint_with_hash(&bytes, &parse_hash(hash)?)?;
 	let state = replay_to(plan, data, &from, step, backend, faults)?;
-	write_atomic(&path, &state.to_bytes(&plan.architecture, &plan.config)?)?;
+	write_atomic(&path, &state.to_bytes(&plan.architecture, &plan.config, backend)?)?;
 	Ok(state)
 }
 
@@ -636,7 +637,7 @@ mod tests {
 			None,
 			None,
 			&whole_dir,
-			Backend::NdArray,
+			Backend::default(),
 			&Faults::default(),
 			&mut |_, _| true,
 		)
@@ -649,7 +650,7 @@ mod tests {
 			None,
 			None,
 			&dir,
-			Backend::NdArray,
+			Backend::default(),
 			&Faults::default(),
 			&mut |s, _| s < 12,
 		)
@@ -663,7 +664,7 @@ mod tests {
 			None,
 			None,
 			&dir,
-			Backend::NdArray,
+			Backend::default(),
 			&Faults::default(),
 			&mut |_, _| true,
 		)
@@ -684,9 +685,11 @@ mod tests {
 		let p = plan(10, 5);
 		let data = synthetic(64, &[16], 3, 0.1, 2).unwrap();
 		let (_d, dir) = data_dir();
-		train(&p, &data, None, None, &dir, Backend::NdArray, &Faults::default(), &mut |_, _| true)
-			.unwrap()
-			.unwrap();
+		train(&p, &data, None, None, &dir, Backend::default(), &Faults::default(), &mut |_, _| {
+			true
+		})
+		.unwrap()
+		.unwrap();
 		let log: RunLog = read_json(&dir.checkpoint_log(1)).unwrap().unwrap();
 		let leaves = log.leaves().unwrap();
 		let load = |i: u32| {
@@ -694,7 +697,7 @@ mod tests {
 			checkpoint_with_hash(&bytes, &leaves[i as usize]).unwrap()
 		};
 		let (from, to) = (load(1), load(2));
-		let verdict = audit_segment(&p, &data, &from, &to, Backend::NdArray).unwrap();
+		let verdict = audit_segment(&p, &data, &from, &to, Backend::default()).unwrap();
 		assert!(verdict.passed && verdict.exact);
 		// A checkpoint file that is not the committed leaf is refused outright...
 		let bytes = std::fs::read(dir.checkpoint(1, 2)).unwrap();
@@ -704,7 +707,7 @@ mod tests {
 		for value in forged.weights.values_mut().next().unwrap().values.iter_mut() {
 			*value += 0.01;
 		}
-		let verdict = audit_segment(&p, &data, &from, &forged, Backend::NdArray).unwrap();
+		let verdict = audit_segment(&p, &data, &from, &forged, Backend::default()).unwrap();
 		assert!(!verdict.passed && !verdict.exact);
 	}
 
@@ -714,7 +717,7 @@ mod tests {
 		let data = synthetic(64, &[16], 3, 0.1, 4).unwrap();
 		let (_d, dir) = data_dir();
 		let faults = Faults { corrupt_step: Some(14), ..Faults::default() };
-		train(&p, &data, None, None, &dir, Backend::NdArray, &faults, &mut |_, _| true)
+		train(&p, &data, None, None, &dir, Backend::default(), &faults, &mut |_, _| true)
 			.unwrap()
 			.unwrap();
 		let log: RunLog = read_json(&dir.checkpoint_log(1)).unwrap().unwrap();
@@ -725,12 +728,12 @@ mod tests {
 		};
 		let (start, end) = (load(1), load(2));
 		// An honest audit of the segment catches it.
-		assert!(!audit_segment(&p, &data, &start, &end, Backend::NdArray).unwrap().passed);
+		assert!(!audit_segment(&p, &data, &start, &end, Backend::default()).unwrap().passed);
 		// The defender's states between checkpoints: honest before step 14, wrong from it
 		// on, and at the checkpoint the leaf it committed.
 		let honest =
-			|s| replay_to(&p, &data, &start, s, Backend::NdArray, &Faults::default()).unwrap();
-		let defended = |s| state_at(&p, &data, &dir, s, Backend::NdArray, &faults).unwrap();
+			|s| replay_to(&p, &data, &start, s, Backend::default(), &Faults::default()).unwrap();
+		let defended = |s| state_at(&p, &data, &dir, s, Backend::default(), &faults).unwrap();
 		for s in [11, 13] {
 			assert_eq!(defended(s).hash(), honest(s).hash(), "step {s}");
 		}
@@ -741,8 +744,8 @@ mod tests {
 		assert!(dir.state(1, 17).is_file(), "kept for the HTTP server");
 		// A skipped update leaves the weights as they were.
 		let skip = Faults { skip_steps: Some((12, 13)), ..Faults::default() };
-		let before = replay_to(&p, &data, &start, 11, Backend::NdArray, &skip).unwrap();
-		let after = replay_to(&p, &data, &start, 12, Backend::NdArray, &skip).unwrap();
+		let before = replay_to(&p, &data, &start, 11, Backend::default(), &skip).unwrap();
+		let after = replay_to(&p, &data, &start, 12, Backend::default(), &skip).unwrap();
 		assert_eq!((after.step, &after.weights), (12, &before.weights));
 	}
 

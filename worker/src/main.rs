@@ -25,6 +25,10 @@ mod store;
 
 use clap::Parser;
 
+/// See [`verity_ml::Allocator`]: training is allocation-heavy.
+#[global_allocator]
+static ALLOCATOR: verity_ml::Allocator = verity_ml::Allocator;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
 	let args = cli::Cli::parse();

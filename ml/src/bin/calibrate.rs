@@ -30,6 +30,10 @@ use verity_ml::tolerance::Divergence;
 use verity_ml::{hex, Backend, Checkpoint, OptimizerConfig, Result, TrainConfig, Trainer};
 use verity_primitives::ArchitectureSpec;
 
+/// See [`verity_ml::Allocator`]: training is allocation-heavy.
+#[global_allocator]
+static ALLOCATOR: verity_ml::Allocator = verity_ml::Allocator;
+
 #[derive(Parser)]
 #[command(about = "Measures honest replay divergence and recommends a tolerance ε")]
 struct Cli {
@@ -88,6 +92,9 @@ enum Cmd {
 		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
 		#[arg(long, default_value = "ndarray")]
 		backend: Backend,
+		/// Samples per step (above `verity_ml::train::SHARD_SAMPLES`, a step runs in shards).
+		#[arg(long, default_value_t = 32)]
+		batch: usize,
 	},
 }
 
@@ -155,8 +162,8 @@ fn worker(from: &Path, out: &Path, backend: Backend, opts: &Opts) -> Result<()> 
 	let (data, _) = load_data(opts)?;
 	let (checkpoint, spec, config) = Checkpoint::load(from)?;
 	let (one, seg) = replay_both(&spec, config, &data, &checkpoint, opts.segment, backend)?;
-	one.save(&out.join("step.safetensors"), &spec, &config)?;
-	seg.save(&out.join("segment.safetensors"), &spec, &config)?;
+	one.save(&out.join("step.safetensors"), &spec, &config, backend)?;
+	seg.save(&out.join("segment.safetensors"), &spec, &config, backend)?;
 	Ok(())
 }
 
@@ -306,7 +313,7 @@ fn calibrate(opts: &Opts) -> Result<()> {
 		}
 		let start = trainer.checkpoint();
 		let start_path = work.join("start.safetensors");
-		start.save(&start_path, &spec, &config)?;
+		start.save(&start_path, &spec, &config, Backend::NdArray)?;
 
 		let mut variants: Vec<(String, Checkpoint, Checkpoint)> = Vec::new();
 		for backend in Backend::compiled() {
@@ -378,7 +385,7 @@ fn run() -> Result<()> {
 	let cli = Cli::parse();
 	match cli.command {
 		Some(Cmd::Worker { from, out, backend, opts }) => worker(&from, &out, backend, &opts),
-		Some(Cmd::Hash { arch, steps, seed, backend }) => {
+		Some(Cmd::Hash { arch, steps, seed, backend, batch }) => {
 			let spec = parse_spec(&arch)?;
 			let shape: Vec<usize> = match &spec {
 				ArchitectureSpec::Mlp(m) => vec![m.inputs as usize],
@@ -388,7 +395,7 @@ fn run() -> Result<()> {
 			};
 			let data = synthetic(256, &shape, spec.classes(), 0.3, 3)?;
 			let config =
-				TrainConfig { seed, batch_size: 32, optimizer: OptimizerConfig::adam(1e-3) };
+				TrainConfig { seed, batch_size: batch, optimizer: OptimizerConfig::adam(1e-3) };
 			let device = backend.device()?;
 			let (trainer, _) = verity_ml::train::train(
 				&spec,

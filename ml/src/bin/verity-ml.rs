@@ -14,6 +14,10 @@ use verity_ml::train::steps_per_epoch;
 use verity_ml::{hex, Backend, Error, Model, OptimizerConfig, Result, TrainConfig};
 use verity_primitives::{ContentHash, DatasetFormat};
 
+/// See [`verity_ml::Allocator`]: training is allocation-heavy.
+#[global_allocator]
+static ALLOCATOR: verity_ml::Allocator = verity_ml::Allocator;
+
 #[derive(Parser)]
 #[command(name = "verity-ml", about = "Deterministic training, replay and inference for Verity")]
 struct Cli {
@@ -127,8 +131,8 @@ enum Cmd {
 		/// Output directory.
 		#[arg(long)]
 		out: PathBuf,
-		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
-		#[arg(long, default_value = "ndarray")]
+		/// Backend: `flex` (the default CPU backend), `ndarray`, or `wgpu` when compiled in.
+		#[arg(long, default_value_t = Backend::default())]
 		backend: Backend,
 	},
 	/// Replays a segment from one checkpoint and judges another.
@@ -142,8 +146,8 @@ enum Cmd {
 		/// Tolerance (see `calibrate`).
 		#[arg(long, default_value_t = 1e-5)]
 		epsilon: f64,
-		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
-		#[arg(long, default_value = "ndarray")]
+		/// Backend: `flex` (the default CPU backend), `ndarray`, or `wgpu` when compiled in.
+		#[arg(long, default_value_t = Backend::default())]
 		backend: Backend,
 	},
 	/// Accuracy of exported weights on a labelled dataset.
@@ -152,8 +156,8 @@ enum Cmd {
 		weights: PathBuf,
 		#[command(flatten)]
 		data: DataArgs,
-		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
-		#[arg(long, default_value = "ndarray")]
+		/// Backend: `flex` (the default CPU backend), `ndarray`, or `wgpu` when compiled in.
+		#[arg(long, default_value_t = Backend::default())]
 		backend: Backend,
 	},
 	/// Predicted labels (and logits with --logits) of the first samples of a dataset.
@@ -164,8 +168,8 @@ enum Cmd {
 		data: DataArgs,
 		#[arg(long)]
 		logits: bool,
-		/// Backend: `ndarray`, or `flex` / `wgpu` when compiled in.
-		#[arg(long, default_value = "ndarray")]
+		/// Backend: `flex` (the default CPU backend), `ndarray`, or `wgpu` when compiled in.
+		#[arg(long, default_value_t = Backend::default())]
 		backend: Backend,
 	},
 	/// Exports a checkpoint's weights as safetensors.
@@ -249,7 +253,7 @@ fn run() -> Result<()> {
 				&device,
 				|c| {
 					let path = out.join(format!("checkpoint-{:08}.safetensors", c.step));
-					c.save(&path, &spec, &config)?;
+					c.save(&path, &spec, &config, backend)?;
 					println!(
 						"step {:>8}  checkpoint {}  ({:.1}s)",
 						c.step,

@@ -272,7 +272,7 @@ async fn my_state(
 	let state = tokio::task::spawn_blocking(move || -> anyhow::Result<Checkpoint> {
 		let data = engine::load_datasets(&files)?;
 		let state = engine::replay_to(&plan, &data, &from, step, backend, &Faults::default())?;
-		write_atomic(&path, &state.to_bytes(&plan.architecture, &plan.config)?)?;
+		write_atomic(&path, &state.to_bytes(&plan.architecture, &plan.config, backend)?)?;
 		Ok(state)
 	})
 	.await??;
