@@ -860,7 +860,7 @@ async fn post_job(chain: Chain, post: PostCommand) -> anyhow::Result<()> {
 	let quote = at
 		.runtime_apis()
 		.call(verity::runtime_apis().compute_api().quote(
-			poster.clone(),
+			poster,
 			spec.clone(),
 			verification.clone(),
 			reward,

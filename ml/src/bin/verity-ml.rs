@@ -263,12 +263,14 @@ fn run() -> Result<()> {
 					Ok(())
 				},
 			)?;
+			// The run's record names what computed it, as each checkpoint file does.
+			let mut record = log.to_json();
+			if let Some(fields) = record.as_object_mut() {
+				fields.insert("determinism_tag".into(), backend.determinism_tag().into());
+			}
 			let log_path = out.join("checkpoints.json");
-			std::fs::write(
-				&log_path,
-				serde_json::to_string_pretty(&log.to_json()).unwrap_or_default(),
-			)
-			.map_err(io(&log_path))?;
+			std::fs::write(&log_path, serde_json::to_string_pretty(&record).unwrap_or_default())
+				.map_err(io(&log_path))?;
 			export_safetensors(&out.join("weights.safetensors"), &spec, &trainer.params())?;
 			let model = trainer.inference_model()?;
 			let eval = evaluate(&model, &data, &device)?;

@@ -274,9 +274,8 @@ async fn prune(ctx: &Context) {
 			return;
 		}
 	};
-	let at = &at;
 	for job in ctx.data.jobs_on_disk() {
-		if let Ok(None) = crate::jobs::job(at, job).await {
+		if let Ok(None) = crate::jobs::job(&at, job).await {
 			tracing::info!(job, "job ended; pruning its checkpoints");
 			ctx.data.prune_job(job);
 		}

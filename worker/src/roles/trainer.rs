@@ -227,7 +227,7 @@ async fn train(
 				metrics.train_steps.inc();
 				bar.set_position(step);
 				bar.set_message(format!("loss {loss:.4}"));
-				if step % plan.interval == 0 || step == plan.steps {
+				if step.is_multiple_of(plan.interval) || step == plan.steps {
 					let rate = step as f64 / started.elapsed().as_secs_f64().max(1e-9);
 					metrics.steps_per_second.set(rate);
 					metrics.samples_per_second.set(rate * batch);
